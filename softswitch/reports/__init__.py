@@ -1,0 +1,1 @@
+"""softswitch.reports"""
