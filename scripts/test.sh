@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs on a Debian machine with Python, then runs the whole suite.
+# Debian packages: sip-tester (sipp) and iproute2 (ip netns), installed only where missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v sipp >/dev/null 2>&1 || need+=(sip-tester)
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+if ((${#need[@]})); then
+    if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}"
+fi
+
+python3 -m pip install -q -e ".[test]"
+python3 -m ruff check softswitch tests bench
+exec python3 -m pytest "$@"
