@@ -1,0 +1,221 @@
+"""Typed views of the header values the core reads: Via, From/To/Contact, CSeq, auth.
+
+Each is parsed on demand from the text kept in `Headers` (which stays authoritative, so
+an unmodified header goes back on the wire byte for byte) and serializes with `str()`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from softswitch.errors import ProtocolError
+from softswitch.sip.grammar import (
+    TOKEN_RE,
+    format_params,
+    parse_params,
+    quote,
+    split_outside_quotes,
+    unquote,
+)
+from softswitch.sip.uri import AbsoluteURI, SipURI, format_host, parse_hostport, parse_uri
+
+_T = r"[A-Za-z0-9\-.!%*_+`'~]+"
+_VIA_RE = re.compile(rf"({_T})\s*/\s*({_T})\s*/\s*({_T})\s+(.+)", re.DOTALL)
+_COLON_LWS_RE = re.compile(r"\s*:\s*")
+
+
+@dataclass(eq=True)
+class Via:
+    """One Via hop: `SIP/2.0/<transport> host[:port];params`."""
+
+    transport: str
+    host: str
+    port: int | None = None
+    params: dict[str, str | None] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"SIP/2.0/{self.transport} {format_host(self.host)}" + (
+            f":{self.port}" if self.port is not None else "") + format_params(self.params)
+
+    @property
+    def branch(self) -> str | None:
+        return self.params.get("branch")
+
+    @property
+    def received(self) -> str | None:
+        return self.params.get("received")
+
+    @property
+    def has_rport(self) -> bool:
+        """True when the sender asked for rport (RFC 3581), with or without a value."""
+        return "rport" in self.params
+
+    @property
+    def rport(self) -> int | None:
+        """The port filled in by the server that received the request, if any."""
+        value = self.params.get("rport")
+        return int(value) if value and value.isdigit() else None
+
+    @property
+    def maddr(self) -> str | None:
+        return self.params.get("maddr")
+
+    @property
+    def sent_by(self) -> tuple[str, int | None]:
+        return self.host, self.port
+
+
+def parse_via(value: str) -> Via:
+    """Parse one via-parm (a single element of a Via header)."""
+    match = _VIA_RE.fullmatch(value.strip())
+    if match is None:
+        raise ProtocolError(f"malformed Via {value!r}")
+    name, version, transport, rest = match.groups()
+    if name.upper() != "SIP" or version != "2.0":
+        raise ProtocolError(f"unsupported protocol in Via {value!r}")
+    semi = rest.find(";")
+    sent_by = rest if semi < 0 else rest[:semi]
+    sent_by = _COLON_LWS_RE.sub(":", sent_by.strip())
+    host, port = parse_hostport(sent_by)
+    params = parse_params(rest[semi:], what="Via") if semi >= 0 else {}
+    return Via(transport.upper(), host, port, params)
+
+
+@dataclass(eq=True)
+class NameAddr:
+    """A From/To/Contact/Route value: optional display name, URI, header parameters."""
+
+    uri: SipURI | AbsoluteURI
+    display: str | None = None
+    params: dict[str, str | None] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        head = f"{quote(self.display)} " if self.display is not None else ""
+        return f"{head}<{self.uri}>{format_params(self.params)}"
+
+    @property
+    def tag(self) -> str | None:
+        return self.params.get("tag")
+
+    def with_tag(self, tag: str) -> NameAddr:
+        return NameAddr(self.uri, self.display, {**self.params, "tag": tag})
+
+
+def _quoted_end(text: str, start: int) -> int:
+    """Index of the closing quote of the quoted-string opening at `start`."""
+    i = start + 1
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == '"':
+            return i
+        i += 1
+    raise ProtocolError("unterminated quoted string")
+
+
+def parse_name_addr(value: str) -> NameAddr:
+    """Parse `name-addr` ("Bob" <sip:bob@x>;tag=1) or `addr-spec` (sip:bob@x;tag=1)."""
+    text = value.strip()
+    if not text:
+        raise ProtocolError("empty address")
+    display: str | None = None
+    if text[0] == '"':
+        end = _quoted_end(text, 0)
+        display = unquote(text[: end + 1])
+        rest = text[end + 1 :].lstrip()
+        if not rest.startswith("<"):
+            raise ProtocolError(f"display name not followed by <URI> in {value!r}")
+        lt = 0
+        text = rest
+    else:
+        lt = text.find("<")
+    if lt >= 0:
+        if lt > 0:
+            words = text[:lt].split()
+            if not all(TOKEN_RE.fullmatch(w) for w in words):
+                raise ProtocolError(f"display name must be tokens or quoted in {value!r}")
+            display = " ".join(words) if words else None
+        gt = text.find(">", lt)
+        if gt < 0:
+            raise ProtocolError(f"unterminated <URI> in {value!r}")
+        uri_text = text[lt + 1 : gt]
+        tail = text[gt + 1 :].strip()
+        if tail and tail[0] != ";":
+            raise ProtocolError(f"junk after <URI> in {value!r}")
+    else:
+        semi = text.find(";")
+        uri_text = text if semi < 0 else text[:semi]
+        tail = "" if semi < 0 else text[semi:]
+        if any(c in uri_text for c in " \t?,"):
+            raise ProtocolError(f"addr-spec with reserved characters must use <> in {value!r}")
+    if not uri_text or uri_text != uri_text.strip():
+        raise ProtocolError(f"bad URI in {value!r}")
+    uri = parse_uri(uri_text)
+    params = parse_params(tail, what="address") if tail else {}
+    return NameAddr(uri, display, params)
+
+
+@dataclass(frozen=True)
+class CSeq:
+    seq: int
+    method: str
+
+    def __str__(self) -> str:
+        return f"{self.seq} {self.method}"
+
+
+_CSEQ_RE = re.compile(rf"([0-9]{{1,10}})\s+({_T})")
+
+
+def parse_cseq(value: str) -> CSeq:
+    match = _CSEQ_RE.fullmatch(value.strip())
+    if match is None:
+        raise ProtocolError(f"malformed CSeq {value!r}")
+    seq = int(match.group(1))
+    if seq >= 2**31:  # RFC 3261 §8.1.1.5: less than 2**31
+        raise ProtocolError(f"CSeq number {seq} too large")
+    return CSeq(seq, match.group(2))
+
+
+def parse_auth_params(value: str) -> tuple[str, dict[str, str]]:
+    """Parse a challenge or credentials: `Digest realm="x", nonce="y", qop=auth`.
+
+    Returns the scheme and the parameters, names in lower case, values unquoted.
+    """
+    text = value.strip()
+    space = -1
+    for i, ch in enumerate(text):
+        if ch in " \t":
+            space = i
+            break
+    scheme = text if space < 0 else text[:space]
+    if not TOKEN_RE.fullmatch(scheme):
+        raise ProtocolError(f"bad auth scheme in {value!r}")
+    params: dict[str, str] = {}
+    rest = "" if space < 0 else text[space:].strip()
+    if rest:
+        for item in split_outside_quotes(rest, ","):
+            item = item.strip()
+            if not item:
+                continue
+            name, eq, raw = item.partition("=")
+            name = name.strip()
+            raw = raw.strip()
+            if not eq or not TOKEN_RE.fullmatch(name) or not raw:
+                raise ProtocolError(f"bad auth parameter {item!r}")
+            if raw[0] == '"' and (len(raw) < 2 or raw[-1] != '"'):
+                raise ProtocolError(f"bad quoted auth parameter {item!r}")
+            params[name.lower()] = unquote(raw)
+    return scheme, params
+
+
+def format_auth_params(scheme: str, params: dict[str, str], *,
+                       unquoted: frozenset[str] = frozenset({"algorithm", "qop", "nc",
+                                                             "stale"})) -> str:
+    """Serialize credentials or a challenge; most values are quoted, a few never are."""
+    parts = [f"{k}={v}" if k in unquoted else f"{k}={quote(v)}" for k, v in params.items()]
+    return f"{scheme} " + ", ".join(parts)

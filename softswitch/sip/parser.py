@@ -1,0 +1,316 @@
+"""Bytes to messages: one datagram (`parse_message`) or a TCP byte stream (`StreamParser`).
+
+The only exception that leaves this module is `ProtocolError`, with the status a server
+should answer (400, 416, 505, 513) and, when enough was readable, the partly parsed
+request in `partial` so the answer can carry the right Via/From/To/Call-ID/CSeq.
+"""
+
+from __future__ import annotations
+
+import re
+
+from softswitch.errors import ProtocolError
+from softswitch.sip.grammar import TOKEN_RE, canonical_name
+from softswitch.sip.message import Headers, Request, Response
+from softswitch.sip.uri import AbsoluteURI, SipURI, parse_uri
+
+#: the largest message accepted: the largest UDP payload
+MAX_MESSAGE = 65535
+#: Request-URI schemes the switch serves; others get 416 (RFC 3261 §8.2.2.1)
+SUPPORTED_SCHEMES = frozenset({"sip", "sips", "tel"})
+#: headers that may appear at most once (RFC 3261 §20; a second one is a 400)
+SINGLE_HEADERS = ("from", "to", "call-id", "cseq", "max-forwards", "content-type",
+                  "expires")
+
+_VERSION_RE = re.compile(r"SIP/([0-9]+)\.([0-9]+)", re.IGNORECASE)
+_CALL_ID_RE = re.compile(r"[\x21-\x7e]+(?:@[\x21-\x7e]+)?")
+_DIGITS_RE = re.compile(r"[0-9]+")
+
+
+def parse_message(data: bytes, *, max_size: int = MAX_MESSAGE) -> Request | Response:
+    """Parse one whole message, as received in a datagram.
+
+    A body longer than Content-Length is truncated to it; a shorter one is a 400.
+    """
+    if len(data) > max_size:
+        partial = None
+        try:
+            partial = _parse(data).partial_request()
+        except ProtocolError as exc:
+            partial = exc.partial
+        raise ProtocolError(f"message of {len(data)} bytes exceeds {max_size}", status=513,
+                            partial=partial)
+    return _parse(data).finish()
+
+
+class _Parsed:
+    """A message split into start line, header lines and body, not yet validated."""
+
+    __slots__ = ("body", "errors", "headers", "method", "reason", "status", "uri_text",
+                 "version")
+
+    def __init__(self) -> None:
+        self.method: str | None = None
+        self.uri_text = ""
+        self.status = 0
+        self.reason = ""
+        self.version = ""
+        self.headers = Headers()
+        self.body = b""
+        self.errors: list[str] = []
+
+    def partial_request(self) -> Request | None:
+        """Best effort request for an error answer, or None if it could not be answered."""
+        if self.method is None:
+            return None
+        try:
+            uri: SipURI | AbsoluteURI = parse_uri(self.uri_text)
+        except ProtocolError:
+            uri = AbsoluteURI("", self.uri_text)
+        request = Request(self.method, uri, self.headers, b"")
+        try:
+            request.top_via  # noqa: B018 - each access validates one header
+            request.from_  # noqa: B018
+            request.to  # noqa: B018
+            request.cseq  # noqa: B018
+            if not _CALL_ID_RE.fullmatch(request.call_id):
+                return None
+        except ProtocolError:
+            return None
+        return request
+
+    def fail(self, message: str, status: int = 400) -> ProtocolError:
+        return ProtocolError(message, status=status, partial=self.partial_request())
+
+    def finish(self) -> Request | Response:
+        """Validate and build the message."""
+        if self.errors:
+            raise self.fail(self.errors[0])
+        match = _VERSION_RE.fullmatch(self.version)
+        if match is None:
+            raise self.fail(f"malformed SIP version {self.version!r}")
+        if match.groups() != ("2", "0"):
+            raise self.fail(f"SIP version {self.version} not supported", status=505)
+        headers = self.headers
+        if self.method is not None:
+            try:
+                uri = parse_uri(self.uri_text)
+            except ProtocolError as exc:
+                raise self.fail(f"bad Request-URI: {exc}") from None
+            if uri.scheme not in SUPPORTED_SCHEMES:
+                raise self.fail(f"URI scheme {uri.scheme!r} not supported", status=416)
+            message: Request | Response = Request(self.method, uri, headers, self.body)
+        else:
+            message = Response(self.status, self.reason, headers, self.body)
+        keys = headers._keys
+        for key in ("via", "from", "to", "call-id", "cseq"):
+            if key not in keys:
+                raise self.fail(f"missing mandatory header {key}")
+        for key in SINGLE_HEADERS:
+            if keys.count(key) > 1:
+                raise self.fail(f"more than one {key} header")
+        try:
+            cseq = message.cseq
+            message.vias  # noqa: B018 - parse and cache every Via now
+            message.from_  # noqa: B018
+            message.to  # noqa: B018
+            if not _CALL_ID_RE.fullmatch(message.call_id):
+                raise ProtocolError(f"malformed Call-ID {message.call_id!r}")
+            if self.method is not None:
+                if cseq.method != self.method:
+                    raise ProtocolError(
+                        f"CSeq method {cseq.method} does not match request {self.method}")
+                message.max_forwards  # noqa: B018
+                message.expires  # noqa: B018
+        except ProtocolError as exc:
+            raise self.fail(str(exc)) from None
+        return message
+
+
+def _parse(data: bytes) -> _Parsed:
+    """Split a whole message into its parts; syntax errors are collected, not raised."""
+    parsed = _Parsed()
+    start = 0
+    n = len(data)
+    while data.startswith(b"\r\n", start):  # RFC 3261 §7.5: ignore CRLFs before start line
+        start += 2
+    end = data.find(b"\r\n\r\n", start)
+    if end >= 0:
+        head = data[start:end].decode("utf-8", "surrogateescape")
+        body_at = end + 4
+        lines = head.split("\r\n")
+    else:
+        end = data.find(b"\n\n", start)
+        if end < 0:
+            if data.endswith(b"\r\n") or data.endswith(b"\n"):
+                end, body_at = n, n  # headers with no blank line: no body
+            else:
+                raise ProtocolError("no end of headers")
+        else:
+            body_at = end + 2
+        head = data[start:end].decode("utf-8", "surrogateescape")
+        lines = [line.rstrip("\r") for line in head.split("\n")]
+    if not lines or not lines[0]:
+        raise ProtocolError("empty message")
+    _parse_start_line(parsed, lines[0])
+
+    names: list[str] = []
+    keys: list[str] = []
+    values: list[str] = []
+    errors = parsed.errors
+    for line in lines[1:]:
+        if not line:
+            continue
+        first = line[0]
+        if first == " " or first == "\t":  # folded continuation of the previous line
+            if not values:
+                errors.append("continuation line before any header")
+                continue
+            more = line.strip(" \t")
+            values[-1] = f"{values[-1]} {more}" if values[-1] else more
+            continue
+        colon = line.find(":")
+        if colon <= 0:
+            errors.append(f"malformed header line {line[:40]!r}")
+            continue
+        name = line[:colon].rstrip(" \t")
+        if not TOKEN_RE.fullmatch(name):
+            errors.append(f"bad header name {name[:40]!r}")
+            continue
+        if "\r" in line or "\n" in line or "\x00" in line:
+            errors.append(f"control character in header {name}")
+            continue
+        names.append(name)
+        keys.append(canonical_name(name))
+        values.append(line[colon + 1 :].strip(" \t"))
+    headers = Headers._from_lists(names, keys, values)
+    parsed.headers = headers
+
+    body = data[body_at:]
+    if "content-length" in keys:
+        lengths = {v for k, v in zip(keys, values, strict=True) if k == "content-length"}
+        if len(lengths) > 1:
+            errors.append("conflicting Content-Length headers")
+        else:
+            text = lengths.pop()
+            if not _DIGITS_RE.fullmatch(text) or len(text) > 10:
+                errors.append(f"bad Content-Length {text[:20]!r}")
+            else:
+                length = int(text)
+                if length > len(body):
+                    errors.append(f"body of {len(body)} bytes shorter than Content-Length "
+                                  f"{length}")
+                else:
+                    body = body[:length]
+    parsed.body = body
+    return parsed
+
+
+def _parse_start_line(parsed: _Parsed, line: str) -> None:
+    if line[:4].upper() == "SIP/":
+        parts = line.split(" ", 2)
+        if len(parts) < 2:
+            raise ProtocolError("malformed status line")
+        parsed.version = parts[0]
+        code = parts[1]
+        if len(code) != 3 or not code.isascii() or not code.isdigit() or code[0] not in "123456":
+            raise ProtocolError(f"bad status code {code[:12]!r}")
+        parsed.status = int(code)
+        parsed.reason = parts[2] if len(parts) > 2 else ""
+        if any(c in parsed.reason for c in "\r\n\x00"):
+            raise ProtocolError("control character in reason phrase")
+        return
+    parts = line.split(" ")
+    if len(parts) != 3 or not all(parts):
+        parsed.method = parts[0] if parts and TOKEN_RE.fullmatch(parts[0]) else None
+        parsed.uri_text = parts[1] if len(parts) > 1 else ""
+        parsed.version = parts[-1]
+        parsed.errors.append(f"malformed request line {line[:80]!r}")
+        return
+    method, uri_text, version = parts
+    if not TOKEN_RE.fullmatch(method):
+        raise ProtocolError(f"bad method {method[:20]!r}")
+    parsed.method = method
+    parsed.uri_text = uri_text
+    parsed.version = version
+
+
+_START_LINE_RE = re.compile(
+    rb"(?:[A-Za-z0-9\-.!%*_+`'~]+ [^ \r\n]+ [Ss][Ii][Pp]/[0-9]+\.[0-9]+"
+    rb"|[Ss][Ii][Pp]/[0-9]+\.[0-9]+ [0-9]{3}(?: [^\r\n]*)?)\r?")
+_CONTENT_LENGTH_RE = re.compile(rb"(?im)^(?:content-length|l)[ \t]*:[ \t]*([^\r\n]*?)[ \t]*\r?$")
+
+
+class StreamParser:
+    """Frames messages out of a TCP byte stream by Content-Length (mandatory on streams).
+
+    `feed` returns the complete messages received so far. A `ProtocolError` for a
+    message that was framed but invalid leaves the stream usable (`broken` stays False:
+    answer it and call `feed(b"")` to continue); garbage, a missing Content-Length or
+    an oversized message break the framing (`broken` is True: close the connection).
+    """
+
+    def __init__(self, max_message: int = MAX_MESSAGE) -> None:
+        self.max_message = max_message
+        self.broken = False
+        #: RFC 5626 double-CRLF pings seen; the transport answers each with one CRLF
+        self.keepalives = 0
+        self._buffer = bytearray()
+
+    @property
+    def buffered(self) -> int:
+        return len(self._buffer)
+
+    def _break(self, message: str, status: int = 400) -> ProtocolError:
+        self.broken = True
+        self._buffer.clear()
+        return ProtocolError(message, status=status)
+
+    def feed(self, data: bytes) -> list[Request | Response]:
+        if self.broken:
+            raise ProtocolError("stream already failed; close the connection")
+        buf = self._buffer
+        buf += data
+        out: list[Request | Response] = []
+        while buf:
+            skip = 0
+            while buf.startswith(b"\r\n", skip):
+                skip += 2
+            if skip:
+                self.keepalives += skip // 4
+                del buf[:skip]
+                continue
+            line_end = buf.find(b"\n")
+            if line_end < 0:
+                if len(buf) > self.max_message:
+                    raise self._break("start line too long", status=513)
+                break
+            if not _START_LINE_RE.fullmatch(buf, 0, line_end):
+                raise self._break("garbage on stream where a start line was expected")
+            head_end = buf.find(b"\r\n\r\n")
+            if head_end < 0:
+                if len(buf) > self.max_message:
+                    raise self._break("headers exceed the message size limit", status=513)
+                break
+            match = _CONTENT_LENGTH_RE.search(buf, 0, head_end + 2)
+            if match is None:
+                raise self._break("Content-Length is mandatory on a stream")
+            text = match.group(1)
+            if not text.isdigit() or len(text) > 10:
+                raise self._break(f"bad Content-Length {text[:20]!r}")
+            total = head_end + 4 + int(text)
+            if total > self.max_message:
+                raise self._break(f"message of {total} bytes exceeds {self.max_message}",
+                                  status=513)
+            if len(buf) < total:
+                break
+            try:
+                message = parse_message(bytes(buf[:total]), max_size=self.max_message)
+            except ProtocolError:
+                if out:
+                    return out  # hand these over first; the error comes on the next feed
+                del buf[:total]
+                raise
+            del buf[:total]
+            out.append(message)
+        return out
