@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from softswitch.errors import ProtocolError
+from softswitch.sip.message import Request, Response, make_response
 
 #: digest algorithms by their RFC 7616 names; "-sess" variants are understood too
 HASHES: dict[str, Callable[[bytes], Any]] = {
@@ -331,6 +332,26 @@ class DigestAuthenticator:
             f'Digest realm={_quote(self.realm)}, nonce="{nonce}", algorithm={alg}{tail}'
             for alg in self.algorithms
         )
+
+    # ----------------------------------------------------------------- messages
+
+    def check_request(self, request: Request, now: float,
+                      flavour: ChallengeHeaders = WWW) -> AuthResult:
+        """Check the credentials header of `flavour` (Authorization by default)."""
+        return self.check(request.method, request.headers.get_all(flavour.credentials), now)
+
+    def challenge_response(self, request: Request, result: AuthResult,
+                           flavour: ChallengeHeaders = WWW,
+                           to_tag: str | None = None) -> Response:
+        """The 401 (or 407) carrying `result.challenges`, one header per algorithm.
+
+        Use WWW (401) for REGISTER. For INVITE a proxy would use PROXY (407), but pyVoIP
+        only answers a 401 to its INVITE, so a B2BUA serving such phones uses WWW there too.
+        """
+        if result.ok:
+            raise ValueError("an accepted request needs no challenge")
+        return make_response(request, flavour.status, flavour.reason, to_tag=to_tag,
+                             headers=[(flavour.challenge, c) for c in result.challenges])
 
     # ----------------------------------------------------------------- checking
 

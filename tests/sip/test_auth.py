@@ -12,12 +12,16 @@ from softswitch.sip.auth import (
     PROXY,
     WWW,
     AuthOutcome,
+    AuthResult,
+    ChallengeHeaders,
     DigestAuthenticator,
     answer_challenge,
     choose_challenge,
     digest_response,
     parse_auth_params,
 )
+from softswitch.sip.message import Headers, Request
+from softswitch.sip.uri import parse_uri
 
 USERS = {"1001": "s3cret-pw", "1002": "other-pw"}
 KEY = bytes(range(32))
@@ -417,3 +421,36 @@ def test_client_answers_an_rfc2069_challenge_without_qop() -> None:
     assert params["response"] == digest_response(algorithm="MD5", username="u", realm="r",
                                                  password="p", method="REGISTER", uri=URI,
                                                  nonce="n")
+
+
+def _request(method: str, *auth: tuple[str, str]) -> Request:
+    headers = Headers([("Via", "SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1"),
+                       ("From", "<sip:1001@pbx.example>;tag=a"), ("To", "<sip:1001@pbx.example>"),
+                       ("Call-ID", "c1"), ("CSeq", f"1 {method}"), *auth])
+    return Request(method, parse_uri("sip:pbx.example"), headers)
+
+
+@pytest.mark.parametrize("flavour", [WWW, PROXY])
+def test_request_level_round_trip(flavour: ChallengeHeaders) -> None:
+    auth = make_auth()
+    first = _request("INVITE")
+    result = auth.check_request(first, 0.0, flavour)
+    assert result.outcome is AuthOutcome.MISSING
+    response = auth.challenge_response(first, result, flavour, to_tag="t1")
+    assert (response.status, response.reason) == (flavour.status, flavour.reason)
+    assert response.to.tag == "t1" and response.call_id == "c1"
+    challenges = response.headers.get_all(flavour.challenge)
+    assert [parse_auth_params(c)[1]["algorithm"] for c in challenges] == ["SHA-256", "MD5"]
+    value = answer_challenge(choose_challenge(challenges), "INVITE", "sip:1002@pbx.example",
+                             "1001", USERS["1001"], "cn", 1)
+    assert auth.check_request(_request("INVITE", (flavour.credentials, value)), 1.0,
+                              flavour).ok
+    # credentials in the other flavour's header do not count
+    other = PROXY if flavour is WWW else WWW
+    wrong_header = _request("INVITE", (other.credentials, value))
+    assert auth.check_request(wrong_header, 1.0, flavour).outcome is AuthOutcome.MISSING
+
+
+def test_no_challenge_for_an_accepted_request() -> None:
+    with pytest.raises(ValueError):
+        make_auth().challenge_response(_request("REGISTER"), AuthResult(AuthOutcome.OK))
