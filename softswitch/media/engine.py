@@ -1,0 +1,576 @@
+"""The 20 ms media engine: every channel's audio processed at once as numpy arrays.
+
+Sans-IO. Received payloads are handed in with `receive()`; `tick(now)` then, for all channels
+together: decodes the frames (one batched call per codec; silence where nothing arrived),
+detects in-band DTMF, mixes every bridge and conference (each member hears the sum of the
+talkers minus itself, plus whispers, plus its prompt), emits recording blocks, encodes per
+destination codec (one batched call per codec) and returns the payloads to send, per channel.
+
+State is structure-of-arrays: a channel is an index into preallocated numpy columns, so the
+per-channel Python work of a tick is limited to building each outgoing `bytes` object and
+handling the channels whose prompt just ended. What needs recomputing when the topology
+changes (who is mixed, who relays, which rows belong to which codec) is cached and rebuilt
+only after a change.
+
+A bridge of two channels with the same codec and nothing needing the audio (no recording,
+no prompt, no monitor, no in-band detection) is relayed: `receive()` returns the payload
+for the other leg at once, untouched, and the tick does not touch either channel.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from softswitch.codecs.base import Codec, Int16Array
+from softswitch.media.dtmf import InbandDtmfDetector
+from softswitch.rtp.dtmf import DigitEvent
+
+FRAME = 160
+NONE = -1
+
+IntArray = npt.NDArray[np.int64]
+
+
+class MediaError(ValueError):
+    """A request the engine cannot honour: unknown channel, prompt or group, bad payload."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """One payload to send on `channel`'s RTP session (the session adds the header)."""
+
+    channel: int
+    payload: bytes
+    payload_type: int
+    #: forwarded untouched from the bridged leg (the relay fast path)
+    relayed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PromptFinished:
+    channel: int
+    prompt: str
+    #: stopped before its end (stop_playback, channel closed)
+    interrupted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class InbandDigit:
+    """A key press heard in the audio of `channel`."""
+
+    channel: int
+    event: DigitEvent
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingBlock:
+    """Samples for one recording: shape (n,) for mono, (n, 2) for [received, sent]."""
+
+    recording: int
+    samples: Int16Array
+
+
+@dataclass(slots=True)
+class TickResult:
+    packets: list[Outbound]
+    events: list[PromptFinished | InbandDigit]
+    recordings: list[RecordingBlock]
+
+
+@dataclass(frozen=True, slots=True)
+class _Prompt:
+    name: str
+    offset: int
+    length: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """What the tick needs, rebuilt only when the topology changes."""
+
+    mixed: IntArray  # channels processed by the tick, in row order
+    # codec, rows, channels, the codec's silent payload (decode)
+    codec_rows: list[tuple[Codec, IntArray, IntArray, npt.NDArray[np.uint8]]]
+    send_rows: list[tuple[Codec, IntArray, IntArray]]  # codec, rows, channels (encode)
+    member_rows: IntArray
+    member_slots: IntArray  # compact group slot of each member row
+    talker_rows: IntArray
+    talker_slots: IntArray
+    slots: int
+    own_rows: IntArray  # members that talk: their own voice is removed from what they hear
+    whisper_src_rows: IntArray
+    whisper_dst_rows: IntArray
+    play_rows: IntArray
+    play_channels: IntArray
+    record_rows: IntArray
+    record_channels: IntArray
+    detect_rows: IntArray
+    detect_channels: IntArray
+
+
+_COLUMNS: dict[str, tuple[Any, Any]] = {
+    # name: (dtype, empty value)
+    "open": (bool, False),
+    "codec": (np.int16, NONE),
+    "group": (np.int64, NONE),
+    "talks": (bool, True),
+    "whisper_to": (np.int64, NONE),
+    "partner": (np.int64, NONE),
+    "relay": (bool, False),
+    "playing": (bool, False),
+    "play_offset": (np.int64, 0),
+    "play_length": (np.int64, 1),
+    "play_pos": (np.int64, 0),
+    "play_loop": (bool, False),
+    "recording": (np.int64, NONE),
+    "record_stereo": (bool, False),
+    "detect": (bool, False),
+}
+
+
+class MediaEngine:
+    def __init__(self, capacity: int = 64, max_payload: int = 320) -> None:
+        self._capacity = 0
+        self._max_payload = max_payload
+        self._cols: dict[str, np.ndarray] = {}
+        self._rx = np.zeros((0, max_payload), dtype=np.uint8)
+        self._free: list[int] = []
+        self._codecs: list[Codec] = []
+        self._silence: list[npt.NDArray[np.uint8]] = []
+        self._groups: dict[int, set[int]] = {}
+        self._next_group = 0
+        self._queues: dict[int, deque[tuple[_Prompt, bool]]] = {}
+        self._current: dict[int, _Prompt] = {}
+        self._prompts: dict[str, _Prompt] = {}
+        self._bank_parts: list[Int16Array] = []
+        self._bank_size = 0
+        self._bank: Int16Array = np.zeros(0, dtype=np.int16)
+        self._next_recording = 0
+        self._pending: list[PromptFinished | InbandDigit] = []
+        self._layout: _Layout | None = None
+        self._ar = np.arange(FRAME)
+        self.detector = InbandDtmfDetector(capacity)
+        self._grow(max(capacity, 1))
+
+    # -- columns -------------------------------------------------------------------------
+
+    def _grow(self, capacity: int) -> None:
+        old = self._capacity
+        for name, (dtype, empty) in _COLUMNS.items():
+            column = np.full(capacity, empty, dtype=dtype)
+            if old:
+                column[:old] = self._cols[name]
+            self._cols[name] = column
+        rx = np.zeros((capacity, self._max_payload), dtype=np.uint8)
+        rx[:old] = self._rx
+        self._rx = rx
+        self._free.extend(range(capacity - 1, old - 1, -1))
+        self._capacity = capacity
+        self.detector.ensure_capacity(capacity)
+
+    def _col(self, name: str) -> np.ndarray:
+        return self._cols[name]
+
+    def _check(self, channel: int) -> None:
+        if not (0 <= channel < self._capacity and self._cols["open"][channel]):
+            raise MediaError(f"no open channel {channel}")
+
+    def _changed(self) -> None:
+        self._layout = None
+
+    @property
+    def channels(self) -> int:
+        return int(self._cols["open"].sum())
+
+    # -- channels ------------------------------------------------------------------------
+
+    def open_channel(self, codec: Codec, detect_inband: bool = False) -> int:
+        if codec.samples_per_frame != FRAME:
+            raise MediaError(f"{codec.rtpmap}: the engine mixes 8 kHz audio only")
+        if codec.bytes_per_frame > self._max_payload:
+            raise MediaError(f"{codec.rtpmap}: frames larger than {self._max_payload} bytes")
+        if not self._free:
+            self._grow(self._capacity * 2)
+        channel = self._free.pop()
+        for name, (_dtype, empty) in _COLUMNS.items():
+            self._cols[name][channel] = empty
+        self._cols["open"][channel] = True
+        self._cols["codec"][channel] = self._codec_index(codec)
+        self._cols["detect"][channel] = detect_inband
+        self._rx[channel, : codec.bytes_per_frame] = self._silence[self._cols["codec"][channel]]
+        self.detector.reset(channel)
+        self._changed()
+        return channel
+
+    def close_channel(self, channel: int) -> None:
+        self._check(channel)
+        self.stop_playback(channel)
+        self.leave(channel)
+        whisperers = np.flatnonzero(self._cols["whisper_to"] == channel)
+        self._cols["whisper_to"][whisperers] = NONE
+        self._cols["open"][channel] = False
+        self._free.append(channel)
+        self._changed()
+
+    def set_codec(self, channel: int, codec: Codec) -> None:
+        """After a re-INVITE changed the codec."""
+        self._check(channel)
+        self._cols["codec"][channel] = self._codec_index(codec)
+        self._rx[channel, : codec.bytes_per_frame] = self._silence[self._cols["codec"][channel]]
+        self._changed()
+
+    def set_detect_inband(self, channel: int, on: bool) -> None:
+        self._check(channel)
+        self._cols["detect"][channel] = on
+        self.detector.reset(channel)
+        self._changed()
+
+    def codec_of(self, channel: int) -> Codec:
+        self._check(channel)
+        return self._codecs[self._cols["codec"][channel]]
+
+    def _codec_index(self, codec: Codec) -> int:
+        for index, known in enumerate(self._codecs):
+            if known is codec:
+                return index
+        self._codecs.append(codec)
+        silence = codec.encode_frames(np.zeros((1, FRAME), dtype=np.int16))[0]
+        self._silence.append(silence)
+        return len(self._codecs) - 1
+
+    # -- receiving -----------------------------------------------------------------------
+
+    def receive(self, channel: int, payload: bytes) -> Outbound | None:
+        """Take one 20 ms payload; on a relayed bridge, returns it for the other leg."""
+        self._check(channel)
+        if self._layout is None:
+            self._build_layout()
+        cols = self._cols
+        if cols["relay"][channel]:
+            partner = int(cols["partner"][channel])
+            codec = self._codecs[cols["codec"][partner]]
+            return Outbound(partner, payload, codec.payload_type, relayed=True)
+        codec = self._codecs[cols["codec"][channel]]
+        if len(payload) != codec.bytes_per_frame:
+            raise MediaError(f"{codec.rtpmap} payload of {len(payload)} bytes, "
+                             f"expected {codec.bytes_per_frame} (20 ms)")
+        self._rx[channel, : len(payload)] = np.frombuffer(payload, dtype=np.uint8)
+        return None
+
+    def is_relayed(self, channel: int) -> bool:
+        self._check(channel)
+        if self._layout is None:
+            self._build_layout()
+        return bool(self._cols["relay"][channel])
+
+    # -- bridges, conferences, monitoring -----------------------------------------------
+
+    def conference(self) -> int:
+        group = self._next_group
+        self._next_group += 1
+        self._groups[group] = set()
+        return group
+
+    def join(self, group: int, channel: int, talk: bool = True) -> None:
+        """Add to a mix: a talker is heard by all other members; a listener by nobody."""
+        self._check(channel)
+        if group not in self._groups:
+            raise MediaError(f"no conference {group}")
+        self.leave(channel)
+        self._groups[group].add(channel)
+        self._cols["group"][channel] = group
+        self._cols["talks"][channel] = talk
+        self._changed()
+
+    def leave(self, channel: int) -> None:
+        self._check(channel)
+        group = int(self._cols["group"][channel])
+        if group != NONE:
+            members = self._groups[group]
+            members.discard(channel)
+            if not members:
+                del self._groups[group]
+        self._cols["group"][channel] = NONE
+        self._cols["whisper_to"][channel] = NONE
+        self._changed()
+
+    def bridge(self, a: int, b: int) -> int:
+        """A two-party call: each hears the other."""
+        if a == b:
+            raise MediaError("a channel cannot be bridged to itself")
+        self._check(a)
+        self._check(b)
+        group = self.conference()
+        self.join(group, a)
+        self.join(group, b)
+        return group
+
+    def members(self, group: int) -> frozenset[int]:
+        return frozenset(self._groups.get(group, ()))
+
+    def set_talk(self, channel: int, talk: bool) -> None:
+        """Mute to the mix (listen) or unmute (barge in)."""
+        self._check(channel)
+        self._cols["talks"][channel] = talk
+        self._changed()
+
+    def whisper(self, channel: int, to: int | None) -> None:
+        """Make `channel` heard by `to` alone (a supervisor coaching an agent), or stop."""
+        self._check(channel)
+        if to is not None:
+            self._check(to)
+            if to == channel:
+                raise MediaError("a channel cannot whisper to itself")
+        self._cols["whisper_to"][channel] = NONE if to is None else to
+        self._changed()
+
+    def listen(self, supervisor: int, group: int) -> None:
+        """Hear every member of `group`, heard by none."""
+        self.join(group, supervisor, talk=False)
+
+    # -- prompts -------------------------------------------------------------------------
+
+    def add_prompt(self, name: str, samples: Int16Array) -> None:
+        """Register decoded audio once; playing it later is a slice, never a decode."""
+        if not isinstance(samples, np.ndarray) or samples.dtype != np.int16 or samples.ndim != 1:
+            raise MediaError(f"prompt {name!r}: samples must be a 1-D int16 array")
+        if len(samples) == 0:
+            raise MediaError(f"prompt {name!r} is empty")
+        if name in self._prompts:
+            raise MediaError(f"prompt {name!r} is already loaded")
+        self._prompts[name] = _Prompt(name, self._bank_size, len(samples))
+        # one zero after each prompt: reads past the end of a non-looping prompt land on it
+        self._bank_parts.extend([samples, np.zeros(1, dtype=np.int16)])
+        self._bank_size += len(samples) + 1
+        self._bank = np.concatenate(self._bank_parts)
+
+    def has_prompt(self, name: str) -> bool:
+        return name in self._prompts
+
+    def play(self, channel: int, names: str | Iterable[str], loop: bool = False) -> None:
+        """Queue prompts on a channel; `loop` repeats the last one until stopped (music)."""
+        self._check(channel)
+        names = [names] if isinstance(names, str) else list(names)
+        unknown = [n for n in names if n not in self._prompts]
+        if unknown:
+            raise MediaError(f"unknown prompt(s): {', '.join(unknown)}")
+        queue = self._queues.setdefault(channel, deque())
+        for i, name in enumerate(names):
+            queue.append((self._prompts[name], loop and i == len(names) - 1))
+        if not self._cols["playing"][channel]:
+            self._start_next(channel)
+
+    def stop_playback(self, channel: int) -> None:
+        self._check(channel)
+        self._queues.pop(channel, None)
+        current = self._current.pop(channel, None)
+        if current is not None:
+            self._pending.append(PromptFinished(channel, current.name, interrupted=True))
+        if self._cols["playing"][channel]:
+            self._cols["playing"][channel] = False
+            self._changed()
+
+    def is_playing(self, channel: int) -> bool:
+        self._check(channel)
+        return bool(self._cols["playing"][channel])
+
+    def _start_next(self, channel: int) -> None:
+        queue = self._queues.get(channel)
+        cols = self._cols
+        if not queue:
+            self._queues.pop(channel, None)
+            self._current.pop(channel, None)
+            if cols["playing"][channel]:
+                cols["playing"][channel] = False
+                self._changed()
+            return
+        prompt, loop = queue.popleft()
+        self._current[channel] = prompt
+        cols["play_offset"][channel] = prompt.offset
+        cols["play_length"][channel] = prompt.length
+        cols["play_pos"][channel] = 0
+        cols["play_loop"][channel] = loop
+        if not cols["playing"][channel]:
+            cols["playing"][channel] = True
+            self._changed()
+
+    # -- recording -----------------------------------------------------------------------
+
+    def record(self, channel: int, stereo: bool = False) -> int:
+        """Record both directions of a channel; returns the id its blocks carry."""
+        self._check(channel)
+        if self._cols["recording"][channel] != NONE:
+            raise MediaError(f"channel {channel} is already being recorded")
+        recording = self._next_recording
+        self._next_recording += 1
+        self._cols["recording"][channel] = recording
+        self._cols["record_stereo"][channel] = stereo
+        self._changed()
+        return recording
+
+    def stop_recording(self, channel: int) -> None:
+        self._check(channel)
+        self._cols["recording"][channel] = NONE
+        self._changed()
+
+    # -- the tick ------------------------------------------------------------------------
+
+    def _build_layout(self) -> None:
+        cols = self._cols
+        open_ = cols["open"]
+        group = cols["group"]
+        channels = np.flatnonzero(open_)
+        # relay: two talking members, same codec, nothing else needing their audio
+        partner = cols["partner"]
+        partner[:] = NONE
+        relay = cols["relay"]
+        relay[:] = False
+        whisper_to = cols["whisper_to"]
+        whispered = np.zeros(self._capacity, dtype=bool)
+        whispered[whisper_to[whisper_to >= 0]] = True
+        grouped = channels[group[channels] >= 0]
+        if len(grouped):
+            sizes = np.bincount(group[grouped])
+            pairs = grouped[sizes[group[grouped]] == 2]
+            pairs = pairs[np.argsort(group[pairs], kind="stable")].reshape(-1, 2)
+            a, b = pairs[:, 0], pairs[:, 1]
+            partner[a], partner[b] = b, a
+            plain = (cols["talks"] & ~cols["playing"] & (cols["recording"] == NONE)
+                     & ~cols["detect"] & (whisper_to == NONE) & ~whispered)
+            ok = plain[a] & plain[b] & (cols["codec"][a] == cols["codec"][b])
+            relay[a[ok]] = True
+            relay[b[ok]] = True
+        mixed = channels[~relay[channels]]
+        rows = np.arange(len(mixed))
+        codec = cols["codec"][mixed]
+        in_group = group[mixed] >= 0
+        sending = in_group | cols["playing"][mixed]
+        codec_rows = []
+        send_rows = []
+        for index, c in enumerate(self._codecs):
+            sel = codec == index
+            if sel.any():
+                codec_rows.append((c, rows[sel], mixed[sel], self._silence[index]))
+                sel &= sending
+                if sel.any():
+                    send_rows.append((c, rows[sel], mixed[sel]))
+        member_rows = rows[in_group]
+        _, member_slots = np.unique(group[mixed][in_group], return_inverse=True)
+        talks = cols["talks"][mixed][in_group]
+        src = np.flatnonzero(whisper_to[mixed] >= 0)
+        row_of = np.full(self._capacity, NONE, dtype=np.int64)
+        row_of[mixed] = rows
+        dst = row_of[whisper_to[mixed[src]]]
+        keep = dst >= 0
+        playing = cols["playing"][mixed]
+        recorded = cols["recording"][mixed] != NONE
+        detect = cols["detect"][mixed]
+        self._layout = _Layout(
+            mixed=mixed, codec_rows=codec_rows, send_rows=send_rows,
+            member_rows=member_rows, member_slots=member_slots.astype(np.int64),
+            talker_rows=member_rows[talks], talker_slots=member_slots[talks].astype(np.int64),
+            slots=int(member_slots.max()) + 1 if len(member_slots) else 0,
+            own_rows=member_rows[talks],
+            whisper_src_rows=src[keep], whisper_dst_rows=dst[keep],
+            play_rows=rows[playing], play_channels=mixed[playing],
+            record_rows=rows[recorded], record_channels=mixed[recorded],
+            detect_rows=rows[detect], detect_channels=mixed[detect],
+        )
+
+    def tick(self, now: float, missed: int = 0) -> TickResult:
+        """Process one 20 ms frame of every channel. `missed` ticks the scheduler skipped
+        before this one are written to recordings as silence, so recordings keep time."""
+        if self._layout is None:
+            self._build_layout()
+        lay = self._layout
+        assert lay is not None
+        cols = self._cols
+        n = len(lay.mixed)
+        events: list[PromptFinished | InbandDigit] = self._pending
+        self._pending = []
+
+        # 1. decode what arrived (silence where nothing did), one call per codec
+        heard = np.empty((n, FRAME), dtype=np.int16)
+        for codec, rows, channels, silence in lay.codec_rows:
+            width = codec.bytes_per_frame
+            heard[rows] = codec.decode_frames(self._rx[channels, :width])
+            self._rx[channels, :width] = silence
+
+        # 2. in-band DTMF
+        if len(lay.detect_rows):
+            held = self.detector.thresholds.min_blocks * FRAME / 8000
+            for channel, digit in self.detector.process(lay.detect_channels,
+                                                        heard[lay.detect_rows]):
+                events.append(InbandDigit(channel, DigitEvent(digit, "inband", now - held, 0.0)))
+
+        # 3. mix: each member hears the talkers of its group minus itself
+        out = np.zeros((n, FRAME), dtype=np.int32)
+        if len(lay.member_rows):
+            flat = (lay.talker_slots[:, None] * FRAME + self._ar).ravel()
+            sums = np.bincount(flat, weights=heard[lay.talker_rows].ravel(),
+                               minlength=lay.slots * FRAME).reshape(lay.slots, FRAME)
+            out[lay.member_rows] = sums.astype(np.int32)[lay.member_slots]
+            out[lay.own_rows] -= heard[lay.own_rows]
+        if len(lay.whisper_src_rows):
+            np.add.at(out, lay.whisper_dst_rows, heard[lay.whisper_src_rows])
+
+        # 4. prompts and music: a slice of the bank at each channel's position
+        if len(lay.play_channels):
+            ch = lay.play_channels
+            pos = cols["play_pos"][ch][:, None] + self._ar
+            length = cols["play_length"][ch][:, None]
+            index = np.where(cols["play_loop"][ch][:, None], pos % length,
+                             np.minimum(pos, length))
+            out[lay.play_rows] += self._bank[cols["play_offset"][ch][:, None] + index]
+        sent = np.clip(out, -32768, 32767).astype(np.int16)
+
+        # 5. recordings: both directions of each recorded channel
+        recordings: list[RecordingBlock] = []
+        if len(lay.record_rows):
+            recordings = self._record(lay, heard, sent, missed)
+
+        # 6. encode per destination codec, one call per codec
+        packets: list[Outbound] = []
+        for codec, rows, channels in lay.send_rows:
+            payloads = codec.encode_frames(sent[rows])
+            pt = codec.payload_type
+            packets.extend(Outbound(c, p.tobytes(), pt)
+                           for c, p in zip(channels.tolist(), payloads, strict=True))
+
+        # 7. advance prompts; handle only those that just ended
+        if len(lay.play_channels):
+            ch = lay.play_channels
+            pos = cols["play_pos"][ch] + FRAME
+            ended = ~cols["play_loop"][ch] & (pos >= cols["play_length"][ch])
+            cols["play_pos"][ch] = np.where(cols["play_loop"][ch],
+                                            pos % cols["play_length"][ch], pos)
+            for channel in ch[ended].tolist():
+                events.append(PromptFinished(channel, self._current[channel].name))
+                self._start_next(channel)
+        return TickResult(packets, events, recordings)
+
+    def _record(self, lay: _Layout, heard: Int16Array, sent: Int16Array,
+                missed: int) -> list[RecordingBlock]:
+        cols = self._cols
+        rows = lay.record_rows
+        chans = lay.record_channels
+        rx = heard[rows]
+        tx = sent[rows]
+        stereo = cols["record_stereo"][chans]
+        ids = cols["recording"][chans].tolist()
+        mono = np.clip(rx.astype(np.int32) + tx, -32768, 32767).astype(np.int16)
+        both = np.stack([rx, tx], axis=2)  # [channels, FRAME, 2]
+        blocks = []
+        pad = missed * FRAME
+        for i, recording in enumerate(ids):
+            block = both[i] if stereo[i] else mono[i]
+            if pad:
+                block = np.concatenate([np.zeros((pad, *block.shape[1:]), np.int16), block])
+            blocks.append(RecordingBlock(recording, block))
+        return blocks

@@ -1,0 +1,283 @@
+"""The media engine: playback, mixing, monitoring, recording, relay and transcoding."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from softswitch.clock import ManualClock
+from softswitch.codecs import L16_8000, PCMA, PCMU
+from softswitch.media.dtmf import dtmf_tone
+from softswitch.media.engine import (
+    FRAME,
+    InbandDigit,
+    MediaEngine,
+    MediaError,
+    PromptFinished,
+    TickResult,
+)
+
+from .audio import best_lag, level_at, tone
+
+
+def run(engine: MediaEngine, clock: ManualClock, ticks: int,
+        feed: dict[int, np.ndarray] | None = None) -> list[TickResult]:
+    """Tick `ticks` times, feeding each channel in `feed` its next 160 samples first."""
+    results = []
+    for n in range(ticks):
+        for channel, signal in (feed or {}).items():
+            frame = signal[n * FRAME:(n + 1) * FRAME]
+            if len(frame) == FRAME:
+                engine.receive(channel, engine.codec_of(channel).encode(frame))
+        results.append(engine.tick(clock.now()))
+        clock.advance(0.02)
+    return results
+
+
+def heard(results: list[TickResult], channel: int, codec=PCMU) -> np.ndarray:
+    frames = [codec.decode(p.payload) for r in results for p in r.packets if p.channel == channel]
+    return np.concatenate(frames) if frames else np.zeros(0, np.int16)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+def test_prompt_comes_out_sample_exact(clock: ManualClock) -> None:
+    engine = MediaEngine()
+    prompt = np.random.default_rng(5).integers(-20000, 20000, 1000).astype(np.int16)
+    engine.add_prompt("greeting", prompt)
+    exact = engine.open_channel(L16_8000)
+    coded = engine.open_channel(PCMU)
+    engine.play(exact, "greeting")
+    engine.play(coded, "greeting")
+    results = run(engine, clock, 8)
+    out = heard(results, exact, L16_8000)
+    assert len(out) == 7 * FRAME  # 1000 samples: 7 frames, the last padded with silence
+    assert np.array_equal(out[:1000], prompt)
+    assert not out[1000:].any()
+    assert np.array_equal(heard(results, coded)[:1000], PCMU.decode(PCMU.encode(prompt)))
+    finished = [e for r in results for e in r.events if isinstance(e, PromptFinished)]
+    assert finished == [PromptFinished(exact, "greeting"), PromptFinished(coded, "greeting")]
+    assert [i for i, r in enumerate(results) if r.events] == [6]
+    assert not engine.is_playing(exact)
+
+
+def test_queued_prompts_follow_each_other_and_music_loops(clock: ManualClock) -> None:
+    engine = MediaEngine()
+    a = np.full(FRAME, 1000, np.int16)
+    b = np.full(2 * FRAME, -2000, np.int16)
+    music = np.arange(250, dtype=np.int16)  # not a whole number of frames: loops mid-frame
+    engine.add_prompt("a", a)
+    engine.add_prompt("b", b)
+    engine.add_prompt("moh", music)
+    ch = engine.open_channel(L16_8000)
+    engine.play(ch, ["a", "b"])
+    engine.play(ch, "moh", loop=True)
+    results = run(engine, clock, 8)
+    out = heard(results, ch, L16_8000)
+    assert np.array_equal(out[:FRAME], a)
+    assert np.array_equal(out[FRAME:3 * FRAME], b)
+    looped = out[3 * FRAME:]
+    assert np.array_equal(looped, np.resize(music, len(looped)))
+    names = [e.prompt for r in results for e in r.events]
+    assert names == ["a", "b"]  # the music never ends by itself
+    engine.stop_playback(ch)
+    result = engine.tick(clock.now())
+    assert result.events == [PromptFinished(ch, "moh", interrupted=True)]
+    assert result.packets == []  # idle and unbridged: nothing to send
+
+
+def test_conference_of_three_each_hears_the_others_not_themselves(clock: ManualClock) -> None:
+    engine = MediaEngine()
+    freqs = [400.0, 1000.0, 1800.0]  # bin-centred for 160-sample FFTs
+    parties = [engine.open_channel(PCMU) for _ in freqs]
+    room = engine.conference()
+    for p in parties:
+        engine.join(room, p)
+    signals = {p: tone(f, 10 * FRAME, 6000) for p, f in zip(parties, freqs, strict=True)}
+    results = run(engine, clock, 10, signals)
+    for p, own in zip(parties, freqs, strict=True):
+        out = heard(results, p)[-FRAME * 4:]
+        for f in freqs:
+            level = level_at(out, f)
+            if f == own:
+                assert level < 60, (p, f, level)
+            else:
+                assert level == pytest.approx(6000, rel=0.05), (p, f, level)
+
+
+def test_mixing_saturates_instead_of_wrapping(clock: ManualClock) -> None:
+    engine = MediaEngine()
+    parties = [engine.open_channel(L16_8000) for _ in range(3)]
+    room = engine.conference()
+    for p in parties:
+        engine.join(room, p)
+    loud = np.full(FRAME, 30000, np.int16)
+    results = run(engine, clock, 1, {parties[0]: loud, parties[1]: loud})
+    assert (heard(results, parties[2], L16_8000) == 32767).all()
+
+
+def test_whisper_is_heard_by_the_agent_only(clock: ManualClock) -> None:
+    engine = MediaEngine()
+    caller, agent, supervisor = (engine.open_channel(PCMU) for _ in range(3))
+    call = engine.bridge(caller, agent)
+    engine.listen(supervisor, call)
+    engine.whisper(supervisor, agent)
+    signals = {caller: tone(400, 8 * FRAME), agent: tone(1000, 8 * FRAME),
+               supervisor: tone(1800, 8 * FRAME)}
+    results = run(engine, clock, 8, signals)
+    ear = {ch: heard(results, ch)[-4 * FRAME:] for ch in signals}
+    assert level_at(ear[agent], 400) > 7000 and level_at(ear[agent], 1800) > 7000
+    assert level_at(ear[caller], 1000) > 7000 and level_at(ear[caller], 1800) < 60
+    assert level_at(ear[supervisor], 400) > 7000 and level_at(ear[supervisor], 1000) > 7000
+    assert level_at(ear[supervisor], 1800) < 60
+    assert not engine.is_relayed(caller)
+    engine.whisper(supervisor, None)  # back to silent listening
+    results = run(engine, clock, 8, signals)
+    assert level_at(heard(results, agent)[-4 * FRAME:], 1800) < 60
+    engine.set_talk(supervisor, True)  # barge in: now everyone hears the supervisor
+    results = run(engine, clock, 8, signals)
+    assert level_at(heard(results, caller)[-4 * FRAME:], 1800) > 7000
+
+
+def test_listen_hears_both_and_is_heard_by_none(clock: ManualClock) -> None:
+    engine = MediaEngine()
+    caller, agent, supervisor = (engine.open_channel(PCMU) for _ in range(3))
+    engine.listen(supervisor, engine.bridge(caller, agent))
+    signals = {caller: tone(400, 8 * FRAME), agent: tone(1000, 8 * FRAME),
+               supervisor: tone(1800, 8 * FRAME)}
+    results = run(engine, clock, 8, signals)
+    sup = heard(results, supervisor)[-4 * FRAME:]
+    assert level_at(sup, 400) > 7000 and level_at(sup, 1000) > 7000
+    for ch in (caller, agent):
+        assert level_at(heard(results, ch)[-4 * FRAME:], 1800) < 60
+
+
+@pytest.mark.parametrize("stereo", [False, True])
+def test_recording_matches_its_source_without_gap_or_duplicate(
+        clock: ManualClock, stereo: bool) -> None:
+    engine = MediaEngine()
+    caller, agent = engine.open_channel(L16_8000), engine.open_channel(L16_8000)
+    engine.bridge(caller, agent)
+    recording = engine.record(caller, stereo=stereo)
+    rng = np.random.default_rng(7)
+    ticks = 50
+    voice = {ch: (rng.standard_normal(ticks * FRAME) * 3000).astype(np.int16)
+             for ch in (caller, agent)}
+    lost = {10, 11, 30}  # ticks where the agent's packet never arrived
+    blocks = []
+    for n in range(ticks):
+        for ch, signal in voice.items():
+            if not (ch == agent and n in lost):
+                engine.receive(ch, L16_8000.encode(signal[n * FRAME:(n + 1) * FRAME]))
+        missed = 2 if n == 40 else 0  # the scheduler skipped two ticks before tick 40
+        blocks.extend(b.samples for b in engine.tick(clock.now(), missed=missed).recordings
+                      if b.recording == recording)
+    audio = np.concatenate(blocks)
+    assert len(audio) == (ticks + 2) * FRAME  # every tick once, skipped ticks as silence
+    expected_agent = voice[agent].copy()
+    for n in lost:
+        expected_agent[n * FRAME:(n + 1) * FRAME] = 0
+    if stereo:
+        def timeline(x: np.ndarray) -> np.ndarray:
+            return np.concatenate([x[:40 * FRAME], np.zeros(2 * FRAME, np.int16), x[40 * FRAME:]])
+        assert np.array_equal(audio[:, 0], timeline(voice[caller]))
+        assert np.array_equal(audio[:, 1], timeline(expected_agent))
+    else:
+        mixed = audio[: 40 * FRAME].astype(np.int32)
+        assert np.array_equal(mixed, voice[caller][: 40 * FRAME].astype(np.int32)
+                              + expected_agent[: 40 * FRAME])
+        lag, corr = best_lag(audio, voice[caller])
+        assert lag == 0 and corr > 0.5  # half of the mix is the other party
+
+
+def test_relay_fast_path_only_when_nothing_needs_the_audio(clock: ManualClock) -> None:
+    engine = MediaEngine()
+    a, b = engine.open_channel(PCMU), engine.open_channel(PCMU)
+    engine.bridge(a, b)
+    payload = PCMU.encode(tone(700, FRAME))
+    out = engine.receive(a, payload)
+    assert out is not None and out.relayed and out.channel == b and out.payload == payload
+    assert engine.tick(clock.now()).packets == []  # the tick leaves relayed calls alone
+
+    engine.record(a)
+    assert engine.receive(a, payload) is None
+    packets = engine.tick(clock.now()).packets
+    assert sorted(p.channel for p in packets) == [a, b]
+    assert not any(p.relayed for p in packets)
+    assert next(p for p in packets if p.channel == b).payload == payload  # decoded, re-encoded
+    engine.stop_recording(a)
+    assert engine.is_relayed(a)
+
+    engine.add_prompt("beep", tone(1000, FRAME))
+    engine.play(b, "beep")
+    assert not engine.is_relayed(a)
+    engine.tick(clock.now())
+    assert engine.is_relayed(a)  # the prompt ended
+
+    engine.set_detect_inband(b, True)
+    assert not engine.is_relayed(b)
+
+
+def test_transcoding_between_mu_law_and_a_law(clock: ManualClock) -> None:
+    engine = MediaEngine()
+    u, a = engine.open_channel(PCMU), engine.open_channel(PCMA)
+    engine.bridge(u, a)
+    assert not engine.is_relayed(u)
+    speech = tone(1000, 6 * FRAME, 9000)
+    reply = tone(400, 6 * FRAME, 5000)
+    results = run(engine, clock, 6, {u: speech, a: reply})
+    to_a = [p for r in results for p in r.packets if p.channel == a]
+    assert {p.payload_type for p in to_a} == {8}
+    got = np.concatenate([PCMA.decode(p.payload) for p in to_a])
+    assert np.array_equal(got, PCMA.decode(PCMA.encode(PCMU.decode(PCMU.encode(speech)))))
+    to_u = heard(results, u, PCMU)
+    assert level_at(to_u, 400) == pytest.approx(5000, rel=0.03)
+
+
+def test_inband_digits_are_reported_as_events(clock: ManualClock) -> None:
+    engine = MediaEngine()
+    ch = engine.open_channel(PCMU, detect_inband=True)
+    other = engine.open_channel(PCMU)
+    signal = np.concatenate([np.zeros(300, np.int16), dtmf_tone("7", 0.1, -15),
+                             np.zeros(800, np.int16)])
+    results = run(engine, clock, len(signal) // FRAME, {ch: signal, other: signal})
+    digits = [e for r in results for e in r.events if isinstance(e, InbandDigit)]
+    assert [(d.channel, d.event.digit, d.event.source) for d in digits] == [(ch, "7", "inband")]
+
+
+def test_channels_grow_past_the_initial_capacity_and_are_reused(clock: ManualClock) -> None:
+    engine = MediaEngine(capacity=2)
+    engine.add_prompt("p", tone(1000, FRAME))
+    channels = [engine.open_channel(PCMU) for _ in range(9)]
+    assert len(set(channels)) == 9 and engine.channels == 9
+    for ch in channels:
+        engine.play(ch, "p")
+    assert len(engine.tick(clock.now()).packets) == 9
+    engine.close_channel(channels[3])
+    assert engine.open_channel(PCMA) == channels[3]
+
+
+def test_bad_requests_get_media_errors() -> None:
+    engine = MediaEngine()
+    ch = engine.open_channel(PCMU)
+    with pytest.raises(MediaError, match="160"):
+        engine.receive(ch, b"\xff" * 80)
+    with pytest.raises(MediaError):
+        engine.receive(99, b"\xff" * 160)
+    with pytest.raises(MediaError, match="unknown prompt"):
+        engine.play(ch, "nope")
+    with pytest.raises(MediaError):
+        engine.add_prompt("bad", np.zeros(10, dtype=np.float32))  # type: ignore[arg-type]
+    with pytest.raises(MediaError):
+        engine.join(42, ch)
+    with pytest.raises(MediaError):
+        engine.bridge(ch, ch)
+    engine.record(ch)
+    with pytest.raises(MediaError):
+        engine.record(ch)
+    engine.close_channel(ch)
+    with pytest.raises(MediaError):
+        engine.play(ch, "nope")
