@@ -1,0 +1,89 @@
+"""Numbered schema migrations, applied in order, each in its own transaction.
+
+The schema version lives in `PRAGMA user_version`, which SQLite changes inside the same
+transaction as the tables, so a crash mid-migration leaves the previous version intact.
+Append new migrations at the end; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import aiosqlite
+
+from softswitch.storage.errors import StorageError
+
+Migration = tuple[int, str]
+
+MIGRATIONS: tuple[Migration, ...] = (
+    (1, """
+        CREATE TABLE events (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            ts REAL NOT NULL,           -- wall clock, seconds since the epoch
+            kind TEXT NOT NULL,
+            call_id TEXT,
+            queue TEXT,
+            agent TEXT,
+            data TEXT NOT NULL          -- JSON object
+        );
+        CREATE INDEX events_kind_ts ON events (kind, ts);
+        CREATE INDEX events_call_id ON events (call_id);
+        CREATE INDEX events_agent ON events (agent);
+        CREATE INDEX events_queue ON events (queue);
+    """),
+    (2, """
+        CREATE TABLE bindings (
+            aor TEXT NOT NULL,
+            contact TEXT NOT NULL,
+            expires_at REAL NOT NULL,   -- wall clock
+            call_id TEXT NOT NULL,
+            cseq INTEGER NOT NULL,
+            q REAL NOT NULL,
+            transport TEXT NOT NULL,
+            host TEXT NOT NULL,
+            port INTEGER NOT NULL,
+            user_agent TEXT NOT NULL,
+            registered_at REAL NOT NULL,
+            PRIMARY KEY (aor, contact)
+        ) WITHOUT ROWID;
+        CREATE INDEX bindings_expires_at ON bindings (expires_at);
+    """),
+)
+
+LATEST = MIGRATIONS[-1][0]
+
+
+async def schema_version(conn: aiosqlite.Connection) -> int:
+    async with conn.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def migrate(conn: aiosqlite.Connection, migrations: tuple[Migration, ...] = MIGRATIONS,
+                  target: int | None = None) -> list[int]:
+    """Apply what is missing up to `target` (default: all); the versions applied.
+
+    `conn` must be in autocommit mode (isolation_level=None) so the explicit
+    transactions here are the only ones.
+    """
+    versions = [version for version, _ in migrations]
+    if versions != sorted(set(versions)) or (versions and versions[0] < 1):
+        raise StorageError(f"migration versions must be increasing from 1, got {versions}")
+    known = versions[-1] if versions else 0
+    current = await schema_version(conn)
+    if current > known:
+        raise StorageError(f"the database is at schema version {current}, newer than this "
+                           f"softswitch knows ({known}); upgrade softswitch")
+    applied = []
+    for version, sql in migrations:
+        if version <= current or (target is not None and version > target):
+            continue
+        script = f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;"
+        try:
+            await conn.executescript(script)
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                await conn.rollback()
+            raise StorageError(f"migration {version} failed: {exc}") from exc
+        applied.append(version)
+    return applied
