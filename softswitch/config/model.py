@@ -4,8 +4,8 @@ with its kind, default and validator (see `schema`)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -162,3 +162,10 @@ class Config:
 
     def user(self, extension: str) -> UserConfig | None:
         return next((u for u in self.users if u.extension == extension), None)
+
+    def with_listen(self, specs: Sequence[ListenSpec]) -> Config:
+        """The same configuration listening elsewhere (a --listen on the command line)."""
+        if not specs:
+            raise ValueError("at least one listen address is needed")
+        unique_specs = tuple(dict.fromkeys(specs))
+        return replace(self, sip=replace(self.sip, listen=unique_specs))

@@ -2,8 +2,9 @@
 
 The registrar keeps live bindings in memory; this table is its write-behind copy, written
 through the single writer and read once at start. Records are any object with the
-`BINDING_FIELDS` attributes; `load_bindings()` builds them with the given factory
-(`StoredBinding` unless the registrar supplies its own dataclass of the same fields).
+`BINDING_FIELDS` attributes (those of `softswitch.call.location.Binding`);
+`load_bindings()` builds them with the given factory: pass `Binding` to get exactly the
+registrar's dataclass back (storage does not import `call`, which sits above it).
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import aiosqlite
 
 from softswitch.storage.writer import Writer
 
-BINDING_FIELDS = ("aor", "contact", "expires_at", "call_id", "cseq", "q", "transport", "host",
-                  "port", "user_agent", "registered_at")
+BINDING_FIELDS = ("aor", "contact", "expires_at", "call_id", "cseq", "registered_at",
+                  "refreshed_at", "source_transport", "source_host", "source_port",
+                  "connection_id", "q", "user_agent", "instance")
 
 _UPSERT = (f"INSERT INTO bindings ({', '.join(BINDING_FIELDS)}) "
            f"VALUES ({', '.join('?' * len(BINDING_FIELDS))}) "
@@ -30,20 +32,25 @@ _DELETE_EXPIRED = "DELETE FROM bindings WHERE expires_at <= ?"
 
 @dataclass(frozen=True, slots=True)
 class StoredBinding:
+    """The fields of `softswitch.call.location.Binding`, for storage used without it."""
+
     #: the address of record's user part, e.g. "1001"
     aor: str
     contact: str
-    #: wall clock, seconds since the epoch
+    #: wall clock, seconds since the epoch (so are the other times)
     expires_at: float
     call_id: str
     cseq: int
-    q: float
-    #: where the REGISTER came from: the flow to send requests back on
-    transport: str
-    host: str
-    port: int
-    user_agent: str
     registered_at: float
+    refreshed_at: float
+    #: where the REGISTER came from: the flow to send requests back on
+    source_transport: str
+    source_host: str
+    source_port: int
+    connection_id: str = ""
+    q: float | None = None
+    user_agent: str = ""
+    instance: str = ""
 
 
 class BindingRecord(Protocol):
@@ -52,12 +59,15 @@ class BindingRecord(Protocol):
     expires_at: float
     call_id: str
     cseq: int
-    q: float
-    transport: str
-    host: str
-    port: int
-    user_agent: str
     registered_at: float
+    refreshed_at: float
+    source_transport: str
+    source_host: str
+    source_port: int
+    connection_id: str
+    q: float | None
+    user_agent: str
+    instance: str
 
 
 B = TypeVar("B")

@@ -32,18 +32,22 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX events_queue ON events (queue);
     """),
     (2, """
+        -- the columns are the fields of softswitch.call.location.Binding
         CREATE TABLE bindings (
             aor TEXT NOT NULL,
             contact TEXT NOT NULL,
             expires_at REAL NOT NULL,   -- wall clock
             call_id TEXT NOT NULL,
             cseq INTEGER NOT NULL,
-            q REAL NOT NULL,
-            transport TEXT NOT NULL,
-            host TEXT NOT NULL,
-            port INTEGER NOT NULL,
-            user_agent TEXT NOT NULL,
             registered_at REAL NOT NULL,
+            refreshed_at REAL NOT NULL,
+            source_transport TEXT NOT NULL,
+            source_host TEXT NOT NULL,
+            source_port INTEGER NOT NULL,
+            connection_id TEXT NOT NULL DEFAULT '',
+            q REAL,                     -- NULL when the Contact had no q parameter
+            user_agent TEXT NOT NULL DEFAULT '',
+            instance TEXT NOT NULL DEFAULT '',
             PRIMARY KEY (aor, contact)
         ) WITHOUT ROWID;
         CREATE INDEX bindings_expires_at ON bindings (expires_at);

@@ -1,5 +1,8 @@
 from pathlib import Path
 
+import pytest
+
+from softswitch.config import ListenSpec, parse_config
 from softswitch.config.model import Config, SipConfig, StorageConfig, expires_in_order
 
 
@@ -18,3 +21,14 @@ def test_expires_order() -> None:
 def test_storage_path_relative_to_data_dir(tmp_path: Path) -> None:
     assert StorageConfig().path_in(tmp_path) == tmp_path / "softswitch.db"
     assert StorageConfig(path="/var/lib/x.db").path_in(tmp_path) == Path("/var/lib/x.db")
+
+
+def test_with_listen_replaces_only_the_addresses() -> None:
+    config = parse_config('[sip]\ndomain = "pbx.example"\n', "f.toml")
+    loopback = [ListenSpec("udp", "127.0.0.1", 0), ListenSpec("udp", "127.0.0.1", 0)]
+    moved = config.with_listen(loopback)
+    assert moved.sip.listen == (ListenSpec("udp", "127.0.0.1", 0),)
+    assert moved.sip.domain == "pbx.example"
+    assert config.sip.listen != moved.sip.listen  # the original is unchanged
+    with pytest.raises(ValueError):
+        config.with_listen([])
