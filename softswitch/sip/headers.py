@@ -33,9 +33,11 @@ class Via:
     host: str
     port: int | None = None
     params: dict[str, str | None] = field(default_factory=dict)
+    #: the protocol version as sent; the parser answers 505 to anything but 2.0
+    version: str = "2.0"
 
     def __str__(self) -> str:
-        return f"SIP/2.0/{self.transport} {format_host(self.host)}" + (
+        return f"SIP/{self.version}/{self.transport} {format_host(self.host)}" + (
             f":{self.port}" if self.port is not None else "") + format_params(self.params)
 
     @property
@@ -72,14 +74,14 @@ def parse_via(value: str) -> Via:
     if match is None:
         raise ProtocolError(f"malformed Via {value!r}")
     name, version, transport, rest = match.groups()
-    if name.upper() != "SIP" or version != "2.0":
-        raise ProtocolError(f"unsupported protocol in Via {value!r}")
+    if name.upper() != "SIP":
+        raise ProtocolError(f"not a SIP Via {value!r}")
     semi = rest.find(";")
     sent_by = rest if semi < 0 else rest[:semi]
     sent_by = _COLON_LWS_RE.sub(":", sent_by.strip())
     host, port = parse_hostport(sent_by)
     params = parse_params(rest[semi:], what="Via") if semi >= 0 else {}
-    return Via(transport.upper(), host, port, params)
+    return Via(transport.upper(), host, port, params, version)
 
 
 @dataclass(eq=True)
@@ -148,7 +150,7 @@ def parse_name_addr(value: str) -> NameAddr:
             raise ProtocolError(f"junk after <URI> in {value!r}")
     else:
         semi = text.find(";")
-        uri_text = text if semi < 0 else text[:semi]
+        uri_text = text if semi < 0 else text[:semi].rstrip()
         tail = "" if semi < 0 else text[semi:]
         if any(c in uri_text for c in " \t?,"):
             raise ProtocolError(f"addr-spec with reserved characters must use <> in {value!r}")

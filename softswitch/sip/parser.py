@@ -99,6 +99,8 @@ class _Parsed:
                 raise self.fail(f"bad Request-URI: {exc}") from None
             if uri.scheme not in SUPPORTED_SCHEMES:
                 raise self.fail(f"URI scheme {uri.scheme!r} not supported", status=416)
+            if isinstance(uri, SipURI) and uri.headers:
+                raise self.fail("Request-URI must not carry headers (RFC 3261 §19.1.5)")
             message: Request | Response = Request(self.method, uri, headers, self.body)
         else:
             message = Response(self.status, self.reason, headers, self.body)
@@ -122,6 +124,7 @@ class _Parsed:
                         f"CSeq method {cseq.method} does not match request {self.method}")
                 message.max_forwards  # noqa: B018
                 message.expires  # noqa: B018
+                message.contacts  # noqa: B018
         except ProtocolError as exc:
             raise self.fail(str(exc)) from None
         return message
@@ -177,8 +180,8 @@ def _parse(data: bytes) -> _Parsed:
         if not TOKEN_RE.fullmatch(name):
             errors.append(f"bad header name {name[:40]!r}")
             continue
-        if "\r" in line or "\n" in line or "\x00" in line:
-            errors.append(f"control character in header {name}")
+        if "\r" in line:  # a bare CR; NUL may appear in a quoted-pair (RFC 4475 intmeth)
+            errors.append(f"bare CR in header {name}")
             continue
         names.append(name)
         keys.append(canonical_name(name))
