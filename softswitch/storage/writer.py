@@ -66,6 +66,13 @@ class Writer:
             self._stopping = False
             self._task = asyncio.get_running_loop().create_task(self._run(),
                                                                 name="storage-writer")
+            self._task.add_done_callback(self._report_crash)
+
+    def _report_crash(self, task: asyncio.Task[None]) -> None:
+        """A writer that died must be loud: nothing would be saved after it."""
+        if not task.cancelled() and task.exception() is not None:
+            log.critical("storage writer stopped: %r; writes now wait for flush()",
+                         task.exception())
 
     async def stop(self) -> None:
         """Commit everything queued, then end the task."""

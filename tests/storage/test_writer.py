@@ -1,7 +1,9 @@
 import asyncio
+import logging
 from pathlib import Path
 
 import aiosqlite
+import pytest
 
 from softswitch.storage.writer import Writer
 
@@ -81,3 +83,20 @@ def test_flush_while_the_task_writes_keeps_one_transaction_at_a_time(tmp_path: P
         return [r[0] for r in rows]
 
     assert asyncio.run(main()) == list(range(2000))
+
+
+def test_a_dead_writer_task_is_reported(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    async def main() -> None:
+        conn = await _conn(tmp_path / "w.db")
+        writer = Writer(conn)
+        writer.start()
+        await conn.close()  # the disk is gone from under it
+        writer.submit(INSERT, (1,))
+        for _ in range(100):
+            if any(r.levelno == logging.CRITICAL for r in caplog.records):
+                break
+            await asyncio.sleep(0.005)
+
+    with caplog.at_level(logging.CRITICAL, logger="softswitch.storage.writer"):
+        asyncio.run(main())
+    assert any("storage writer stopped" in r.getMessage() for r in caplog.records)
