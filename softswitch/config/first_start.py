@@ -33,8 +33,10 @@ def ensure_config(data_dir: Path, rng: random.Random) -> tuple[Path, bool]:
     """DATA_DIR/softswitch.toml, written (mode 0600) if absent; True when just written."""
     data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / CONFIG_NAME
+    if path.exists():
+        return path, False
     text = default_config_text(rng)
-    try:
+    try:  # O_EXCL: never overwrite a file that appeared meanwhile
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return path, False
