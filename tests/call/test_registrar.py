@@ -352,3 +352,294 @@ def test_restore_after_a_restart(clock: ManualClock) -> None:
                                clock.wall())
     assert [c.kind for c in refreshed.changes] == [ChangeKind.REFRESHED]
 
+
+
+# ------------------------------------------------------------ real phones over loopback
+
+
+class _LoopbackRegistrar:
+    """Just enough of an edge to let real SIP phones register: UDP, auth, throttle."""
+
+    def __init__(self, users: dict[str, str],
+                 algorithms: tuple[str, ...] = ("SHA-256", "MD5")) -> None:
+        import os
+        import socket
+
+        from softswitch.clock import LoopClock
+        from softswitch.sip.auth import DigestAuthenticator
+        from softswitch.sip.throttle import AuthFailureThrottle
+
+        self.clock = LoopClock()
+        self.auth = DigestAuthenticator("softswitch", os.urandom(32), users.get,
+                                        algorithms=algorithms)
+        self.throttle = AuthFailureThrottle()
+        self.registrar = Registrar(RegistrarPolicy(min_expires=60))
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.05)
+        self.port: int = self.sock.getsockname()[1]
+        self.outcomes: list[str] = []
+        self.changes: list[ChangeKind] = []
+
+    def serve_once(self) -> None:
+        from softswitch.errors import ProtocolError
+        from softswitch.sip.parser import parse_message
+
+        try:
+            data, (host, port) = self.sock.recvfrom(65535)
+        except TimeoutError:
+            return
+        try:
+            request = parse_message(data)
+        except ProtocolError:
+            return
+        if not isinstance(request, Request) or request.method != "REGISTER":
+            return
+        now = self.clock.now()
+        if self.throttle.is_blocked(host, now):
+            return  # silent drop over UDP
+        result = self.auth.check_request(request, now)
+        self.outcomes.append(result.outcome.value)
+        if not result.ok:
+            if result.is_failure:
+                self.throttle.record_failure(host, now)
+            response = self.auth.challenge_response(request, result, to_tag="t401")
+        else:
+            self.throttle.record_success(host, now)
+            assert result.username is not None
+            registered = self.registrar.register(request, result.username,
+                                                 Source("UDP", host, port), self.clock.wall())
+            self.changes += [c.kind for c in registered.changes]
+            response = registered.response
+        self.sock.sendto(bytes(response), (host, port))
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+SIPP_REGISTER = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="register with digest, refresh, unregister">
+  <send retrans="500"><![CDATA[
+REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:1001@[remote_ip]>;tag=[call_number]
+To: <sip:1001@[remote_ip]>
+Call-ID: [call_id]
+CSeq: 1 REGISTER
+Contact: <sip:1001@[local_ip]:[local_port]>
+Expires: 300
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <recv response="401" auth="true"/>
+  <send retrans="500"><![CDATA[
+REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:1001@[remote_ip]>;tag=[call_number]
+To: <sip:1001@[remote_ip]>
+Call-ID: [call_id]
+CSeq: 2 REGISTER
+Contact: <sip:1001@[local_ip]:[local_port]>
+Expires: 300
+[authentication username=1001 password=PASSWORD]
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <recv response="200">
+    <action>
+      <ereg regexp="expires=300" search_in="hdr" header="Contact:" check_it="true"
+            assign_to="x"/>
+    </action>
+  </recv>
+  <send retrans="500"><![CDATA[
+REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:1001@[remote_ip]>;tag=[call_number]
+To: <sip:1001@[remote_ip]>
+Call-ID: [call_id]
+CSeq: 3 REGISTER
+Contact: <sip:1001@[local_ip]:[local_port]>
+Expires: 30
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <recv response="401" auth="true"/>
+  <send retrans="500"><![CDATA[
+REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:1001@[remote_ip]>;tag=[call_number]
+To: <sip:1001@[remote_ip]>
+Call-ID: [call_id]
+CSeq: 4 REGISTER
+Contact: <sip:1001@[local_ip]:[local_port]>
+Expires: 30
+[authentication username=1001 password=PASSWORD]
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <recv response="423"/>
+  <send retrans="500"><![CDATA[
+REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:1001@[remote_ip]>;tag=[call_number]
+To: <sip:1001@[remote_ip]>
+Call-ID: [call_id]
+CSeq: 5 REGISTER
+Contact: *
+Expires: 0
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <recv response="401" auth="true"/>
+  <send retrans="500"><![CDATA[
+REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:1001@[remote_ip]>;tag=[call_number]
+To: <sip:1001@[remote_ip]>
+Call-ID: [call_id]
+CSeq: 6 REGISTER
+Contact: *
+Expires: 0
+[authentication username=1001 password=PASSWORD]
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <recv response="200"/>
+  <Reference variables="x"/>
+</scenario>
+"""
+
+
+@pytest.mark.integration
+def test_sipp_registers_refreshes_and_unregisters(tmp_path: object) -> None:
+    import pathlib
+    import shutil
+    import subprocess
+    import time
+
+    if shutil.which("sipp") is None:
+        pytest.skip("sipp is not installed")
+    password = "pw-for-sipp"
+    # SIPp 3.6 answers only the first challenge and knows only MD5, so MD5 goes first
+    server = _LoopbackRegistrar({"1001": password}, algorithms=("MD5", "SHA-256"))
+    scenario = pathlib.Path(str(tmp_path)) / "register.xml"
+    scenario.write_text(SIPP_REGISTER.replace("PASSWORD", password))
+    proc = subprocess.Popen(
+        ["sipp", "-sf", str(scenario), f"127.0.0.1:{server.port}", "-i", "127.0.0.1",
+         "-p", "0", "-m", "1", "-nostdin", "-timeout", "20", "-bind_local",
+         "-trace_err", "-error_file", str(pathlib.Path(str(tmp_path)) / "err.log")],
+        cwd=str(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 25
+    try:
+        while proc.poll() is None and time.monotonic() < deadline:
+            server.serve_once()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        server.close()
+    assert proc.returncode == 0, (server.outcomes, proc.stderr.read() if proc.stderr else "")
+    assert server.outcomes.count("ok") == 3
+    assert server.changes == [ChangeKind.ADDED, ChangeKind.REMOVED]
+    assert server.registrar.lookup("1001") == []
+
+
+@pytest.mark.integration
+def test_pyvoip_registers_and_unregisters() -> None:
+    """pyVoIP answers RFC 2069 style (no qop) and signs `sip:HOST;transport=UDP`."""
+    import threading
+    import time
+
+    import pyVoIP
+    from pyVoIP.VoIP import PhoneStatus, VoIPPhone
+
+    pyVoIP.DEBUG = False
+    server = _LoopbackRegistrar({"1001": "pw-for-pyvoip"})
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            server.serve_once()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    phone = VoIPPhone("127.0.0.1", server.port, "1001", "pw-for-pyvoip", myIP="127.0.0.1",
+                      sipPort=0, rtpPortLow=31000, rtpPortHigh=31100)
+    try:
+        phone.start()
+        deadline = time.monotonic() + 10
+        while phone.get_status() != PhoneStatus.REGISTERED and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert phone.get_status() == PhoneStatus.REGISTERED
+        [binding] = server.registrar.lookup("1001")
+        assert binding.source_host == "127.0.0.1" and binding.user_agent.startswith("pyVoIP")
+    finally:
+        phone.stop()
+        stop.set()
+        thread.join(5)
+        server.close()
+    assert server.registrar.lookup("1001") == []
+    assert "ok" in server.outcomes and "wrong" not in server.outcomes
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("throttled", [True, False])
+def test_svcrack_makes_no_progress_against_the_throttle(tmp_path: object,
+                                                       throttled: bool) -> None:
+    """SIPVicious' password cracker, with the right password in its word list."""
+    import pathlib
+    import shutil
+    import signal
+    import subprocess
+    import time
+
+    from softswitch.sip.throttle import AuthFailureThrottle, ThrottlePolicy
+
+    if shutil.which("svcrack") is None:
+        pytest.skip("sipvicious is not installed")
+    # svcrack answers only the first challenge and knows only MD5 (SHA-256 first stops it
+    # outright); offer MD5 first so that the throttle is what stops it here
+    server = _LoopbackRegistrar({"1001": "7319"}, algorithms=("MD5", "SHA-256"))
+    if not throttled:
+        server.throttle = AuthFailureThrottle(ThrottlePolicy(max_failures=10_000))
+    words = pathlib.Path(str(tmp_path)) / "words.txt"
+    words.write_text("\n".join(str(n) for n in range(7300, 7331)) + "\n")
+    proc = subprocess.Popen(
+        ["svcrack", "-u", "1001", "-d", str(words), "127.0.0.1", "-p", str(server.port),
+         "--maximumtime=2"], cwd=str(tmp_path), stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 20
+
+    def refused() -> int:
+        state = server.throttle.state("127.0.0.1", server.clock.now())
+        return state.refused if state else 0
+
+    try:
+        # every word after the fifth (the right one among them) arrives and is refused;
+        # past that svcrack only waits for answers that will not come
+        while proc.poll() is None and time.monotonic() < deadline and refused() < 31:
+            server.serve_once()
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        output = proc.communicate()[0].decode(errors="replace")
+        server.close()
+    found = "| 7319" in output
+    state = server.throttle.state("127.0.0.1", server.clock.now())
+    assert state is not None
+    if throttled:
+        assert not found, output
+        assert server.outcomes.count("wrong") == 5 and "ok" not in server.outcomes
+        assert state.refused > 0 and state.blocked_until is not None
+    else:
+        assert found, output
