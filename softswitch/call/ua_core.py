@@ -1,0 +1,187 @@
+"""The switch's user-agent server core (RFC 3261 §8.2): what to answer to each request.
+
+Sans-IO. It takes the transaction layer's events and the current time and returns
+actions for the edge: responses to send on a transaction, binding changes to persist,
+events to log. Method and header inspection happen here, before any service sees a
+request: an unknown method gets 501, a known one we do not serve 405, both with Allow;
+a Require we do not support gets 420 with Unsupported.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from softswitch.call.registrar import BindingChange, Registrar
+from softswitch.call.registrar import Source as RegistrarSource
+from softswitch.errors import ProtocolError
+from softswitch.sip.auth import WWW, AuthResult, DigestAuthenticator
+from softswitch.sip.message import Request, Response, make_response
+from softswitch.sip.routing import is_reliable
+from softswitch.sip.throttle import AuthFailureThrottle
+from softswitch.sip.transaction_events import (
+    AckReceived,
+    CancelReceived,
+    RequestReceived,
+    TransactionEvent,
+    TransactionId,
+)
+
+log = logging.getLogger(__name__)
+
+#: methods this switch serves
+ALLOWED = ("REGISTER", "OPTIONS", "INVITE", "ACK", "CANCEL", "BYE")
+#: methods it knows of (RFC 3261 and its extensions) but does not serve: 405
+KNOWN_NOT_SERVED = frozenset({"SUBSCRIBE", "NOTIFY", "REFER", "MESSAGE", "INFO", "PRACK",
+                              "UPDATE", "PUBLISH"})
+#: option tags this switch implements (Require of anything else gets 420); none yet
+SUPPORTED: tuple[str, ...] = ()
+ACCEPT = "application/sdp"
+
+
+@dataclass(frozen=True)
+class Respond:
+    tid: TransactionId
+    response: Response
+
+
+@dataclass(frozen=True)
+class PersistBindings:
+    changes: tuple[BindingChange, ...]
+
+
+@dataclass(frozen=True)
+class LogEvent:
+    kind: str
+    fields: dict[str, object] = field(default_factory=dict)
+
+
+Action = Respond | PersistBindings | LogEvent
+
+
+def _capabilities() -> list[tuple[str, str]]:
+    return [("Allow", ", ".join(ALLOWED)), ("Accept", ACCEPT),
+            ("Supported", ", ".join(SUPPORTED))]
+
+
+class UserAgentCore:
+    """Answers requests for the registrar and capability queries; calls come later."""
+
+    def __init__(self, *, registrar: Registrar, authenticator: DigestAuthenticator,
+                 throttle: AuthFailureThrottle, user_agent: str,
+                 tag_factory: Callable[[], str]) -> None:
+        self.registrar = registrar
+        self.authenticator = authenticator
+        self.throttle = throttle
+        self.server_header = user_agent
+        self._new_tag = tag_factory
+        #: requests ignored because their source was blocked for guessing passwords
+        self.blocked_requests = 0
+
+    def handle(self, event: TransactionEvent, now: float, wall: float) -> list[Action]:
+        """`now` is monotonic time (throttle, nonces); `wall` the epoch (bindings)."""
+        if isinstance(event, RequestReceived):
+            return self._request(event, now, wall)
+        if isinstance(event, CancelReceived):
+            # an INVITE we are still processing: it ends with 487 (§9.2)
+            return [Respond(event.tid, self._response(event.request, 487))]
+        if isinstance(event, AckReceived):
+            return []  # the ACK to a 2xx of a dialog; there are no dialogs yet
+        return []
+
+    # -- requests -------------------------------------------------------------------------
+
+    def _request(self, event: RequestReceived, now: float, wall: float) -> list[Action]:
+        request = event.request
+        method = request.method
+        tid = event.tid
+        if method not in ALLOWED:
+            status = 405 if method in KNOWN_NOT_SERVED else 501
+            return [Respond(tid, self._response(request, status, headers=_capabilities()))]
+        if method != "CANCEL":
+            unsupported = self._unsupported(request)
+            if unsupported:
+                return [Respond(tid, self._response(
+                    request, 420, headers=[("Unsupported", ", ".join(unsupported))]))]
+        if method == "OPTIONS":
+            return [Respond(tid, self._response(request, 200, headers=_capabilities()))]
+        if method == "REGISTER":
+            return self._register(event, now, wall)
+        if method == "INVITE":
+            return self._invite(event, now)
+        if method == "BYE":
+            return [Respond(tid, self._response(request, 481))]
+        return [Respond(tid, self._response(request, 500))]
+
+    def _unsupported(self, request: Request) -> list[str]:
+        required = [tag.strip() for tag in request.headers.get_all("require")]
+        return [tag for tag in required if tag and tag.lower() not in SUPPORTED]
+
+    def _authenticate(self, event: RequestReceived, now: float) -> AuthResult | Action | None:
+        """None while the source is blocked and must get no answer; an Action to send
+        instead of serving; the AuthResult when the request may be served."""
+        source = event.source
+        request = event.request
+        if self.throttle.is_blocked(source.host, now):
+            self.blocked_requests += 1
+            if is_reliable(source.transport):
+                return Respond(event.tid, self._response(request, 403))
+            return None
+        result = self.authenticator.check_request(request, now)
+        if result.ok:
+            return result
+        if result.is_failure:
+            blocked = self.throttle.record_failure(source.host, now)
+            log.info("authentication failed for %r from %s (%s)%s", result.username,
+                     source.host, result.outcome.value, "; source blocked" if blocked else "")
+        return Respond(event.tid, self.authenticator.challenge_response(
+            request, result, WWW, to_tag=self._new_tag()))
+
+    def _register(self, event: RequestReceived, now: float, wall: float) -> list[Action]:
+        verdict = self._authenticate(event, now)
+        if verdict is None:
+            return []
+        if not isinstance(verdict, AuthResult):
+            return [verdict]
+        assert verdict.username is not None
+        source = event.source
+        result = self.registrar.register(
+            event.request, verdict.username,
+            RegistrarSource(source.transport.upper(), source.host, source.port,
+                            "" if source.connection is None else str(source.connection)),
+            wall)
+        self._stamp(result.response)
+        actions: list[Action] = [Respond(event.tid, result.response)]
+        if result.changes:
+            actions.append(PersistBindings(result.changes))
+            for change in result.changes:
+                actions.append(LogEvent(f"registration.{change.kind.value}", {
+                    "aor": change.binding.aor, "contact": change.binding.contact,
+                    "source": f"{source.transport}:{source.host}:{source.port}"}))
+        return actions
+
+    def _invite(self, event: RequestReceived, now: float) -> list[Action]:
+        verdict = self._authenticate(event, now)
+        if verdict is None:
+            return []
+        if not isinstance(verdict, AuthResult):
+            return [verdict]
+        # call routing is not part of this switch yet: say so instead of ringing nothing
+        return [Respond(event.tid, self._response(event.request, 480,
+                                                  "Temporarily Unavailable (no route)"))]
+
+    def _response(self, request: Request, status: int, reason: str | None = None,
+                  headers: list[tuple[str, str]] | None = None) -> Response:
+        to_tag = self._new_tag() if status >= 200 else None
+        try:
+            response = make_response(request, status, reason, to_tag=to_tag,
+                                     headers=headers or ())
+        except ProtocolError:
+            response = make_response(request, status, reason, headers=headers or ())
+        self._stamp(response)
+        return response
+
+    def _stamp(self, response: Response) -> None:
+        if self.server_header and "server" not in response.headers:
+            response.headers.add("Server", self.server_header)

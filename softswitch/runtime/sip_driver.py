@@ -1,0 +1,203 @@
+"""The driver between the SIP sockets and the sans-IO cores.
+
+Every input (a datagram, a TCP message, a timer) goes the same way: parse, feed the
+transaction layer, hand its events to the user-agent core, carry out the core's actions,
+send what the layer queued, then re-arm ONE loop timer at the earliest deadline of all
+cores (aioquic's pattern). Nothing here decides anything about SIP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+
+from softswitch.call.registrar import ChangeKind
+from softswitch.call.ua_core import Action, LogEvent, PersistBindings, Respond, UserAgentCore
+from softswitch.clock import Clock
+from softswitch.errors import ProtocolError
+from softswitch.runtime.transport import Address, TcpConnection, TcpListener, UdpEndpoint
+from softswitch.sip.message import Request, Response, make_response
+from softswitch.sip.parser import parse_message
+from softswitch.sip.routing import Destination, Source, response_destination
+from softswitch.sip.transaction import TransactionError, TransactionLayer
+from softswitch.sip.transaction_events import Outgoing
+from softswitch.storage.database import Database
+
+log = logging.getLogger(__name__)
+
+#: how many recent UDP peers remember which of our sockets they talk to
+_UDP_ROUTES = 65536
+#: an expired binding is swept at most this late (seconds)
+_EXPIRY_SLACK = 1.0
+
+
+class SipDriver:
+    def __init__(self, *, loop: asyncio.AbstractEventLoop, clock: Clock,
+                 layer: TransactionLayer, core: UserAgentCore, database: Database,
+                 server_header: str = "") -> None:
+        self._loop = loop
+        self._clock = clock
+        self.layer = layer
+        self.core = core
+        self._db = database
+        self._server_header = server_header
+        self.udp: list[UdpEndpoint] = []
+        self.tcp: list[TcpListener] = []
+        self._udp_routes: OrderedDict[Address, UdpEndpoint] = OrderedDict()
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at: float | None = None
+        #: inputs that could not be parsed or were refused before the transaction layer
+        self.malformed = 0
+        self._handlers: dict[type, Callable[[Action, float], None]] = {
+            Respond: self._respond, PersistBindings: self._persist, LogEvent: self._log_event}
+
+    # -- inputs ---------------------------------------------------------------------------
+
+    def on_datagram(self, data: bytes, addr: Address, endpoint: UdpEndpoint) -> None:
+        routes = self._udp_routes
+        if routes.get(addr) is not endpoint:
+            routes[addr] = endpoint
+            if len(routes) > _UDP_ROUTES:
+                routes.popitem(last=False)
+        else:
+            routes.move_to_end(addr)
+        source = Source("udp", addr[0], addr[1], None)
+        if not data.strip(b"\r\n\0 "):
+            return  # keep-alive (RFC 5626 CRLF, or a NAT ping)
+        try:
+            message = parse_message(data)
+        except ProtocolError as error:
+            self._refuse_unparsed(error, source)
+            return
+        self._receive(message, source)
+
+    def on_tcp_message(self, message: Request | Response, conn: TcpConnection) -> None:
+        self._receive(message, Source("tcp", conn.peer[0], conn.peer[1], conn.conn_id))
+
+    def on_tcp_garbage(self, error: ProtocolError, conn: TcpConnection) -> None:
+        """The stream cannot be framed any more: answer if we can, then it is closed."""
+        self._refuse_unparsed(error, Source("tcp", conn.peer[0], conn.peer[1], conn.conn_id))
+
+    def _refuse_unparsed(self, error: ProtocolError, source: Source) -> None:
+        self.malformed += 1
+        partial = error.partial
+        log.debug("malformed message from %s:%s: %s", source.host, source.port, error)
+        if not isinstance(partial, Request) or partial.method == "ACK":
+            return  # a broken response, an ACK, or nothing to answer with: drop (§16.3)
+        try:
+            response = make_response(partial, error.status, error.reason,
+                                     headers=error.headers)
+            destination = response_destination(partial.top_via, source)
+        except (ProtocolError, ValueError):
+            return
+        self._send(Outgoing(bytes(response), destination))
+
+    def _receive(self, message: Request | Response, source: Source) -> None:
+        now = self._clock.now()
+        try:
+            self.layer.receive(message, source, now)
+        except ProtocolError as error:
+            error.partial = message
+            self._refuse_unparsed(error, source)
+        self._pump(now)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        self._timer_at = None
+        now = self._clock.now()
+        self.layer.handle_timer(now)
+        self._expire_bindings()
+        self._pump(now)
+
+    # -- the one loop of work ---------------------------------------------------------------
+
+    def _pump(self, now: float) -> None:
+        layer = self.layer
+        wall = self._clock.wall()
+        while True:
+            event = layer.next_event()
+            if event is None:
+                break
+            for action in self.core.handle(event, now, wall):
+                self._handlers[type(action)](action, now)
+        while True:
+            outgoing = layer.next_send()
+            if outgoing is None:
+                break
+            self._send(outgoing)
+        self._arm(now)
+
+    def _arm(self, now: float) -> None:
+        deadline = self.layer.get_timer()
+        expiry = self.core.registrar.next_expiry()
+        if expiry is not None:
+            when = now + max(0.0, expiry - self._clock.wall()) + _EXPIRY_SLACK
+            deadline = when if deadline is None else min(deadline, when)
+        if deadline == self._timer_at:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._timer_at = deadline
+        if deadline is not None:
+            self._timer = self._loop.call_at(deadline, self._on_timer)
+
+    def _expire_bindings(self) -> None:
+        for binding in self.core.registrar.expire(self._clock.wall()):
+            self._db.bindings.delete_binding(binding.aor, binding.contact)
+            self._log_event(LogEvent("registration.expired",
+                                     {"aor": binding.aor, "contact": binding.contact}), 0.0)
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def _respond(self, action: Action, now: float) -> None:
+        assert isinstance(action, Respond)
+        try:
+            self.layer.respond(action.tid, action.response, now)
+        except TransactionError as error:  # the transaction ended meanwhile
+            log.debug("response dropped: %s", error)
+
+    def _persist(self, action: Action, now: float) -> None:
+        assert isinstance(action, PersistBindings)
+        bindings = self._db.bindings
+        for change in action.changes:
+            if change.kind in (ChangeKind.REMOVED, ChangeKind.EXPIRED):
+                bindings.delete_binding(change.binding.aor, change.binding.contact)
+            else:
+                bindings.save_binding(change.binding)
+
+    def _log_event(self, action: Action, now: float) -> None:
+        assert isinstance(action, LogEvent)
+        self._db.events.append(action.kind, ts=self._clock.wall(), **action.fields)
+
+    # -- output -----------------------------------------------------------------------------
+
+    def _send(self, outgoing: Outgoing) -> None:
+        dest: Destination = outgoing.destination
+        if dest.transport.lower() == "udp":
+            endpoint = self._udp_routes.get((dest.host, dest.port)) or self._udp_for(dest.host)
+            if endpoint is not None:
+                endpoint.send(outgoing.data, (dest.host, dest.port))
+            return
+        if dest.connection is not None:
+            for listener in self.tcp:
+                conn = listener.connections.get(dest.connection)
+                if conn is not None:
+                    conn.send(outgoing.data)
+                    return
+        log.debug("no connection to %s:%s for a %d-byte message; dropped",
+                  dest.host, dest.port, len(outgoing.data))
+
+    def _udp_for(self, host: str) -> UdpEndpoint | None:
+        want_v6 = ":" in host
+        for endpoint in self.udp:
+            if endpoint.bound is not None and (":" in endpoint.bound.host) == want_v6:
+                return endpoint
+        return None
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
