@@ -39,6 +39,7 @@ class RegistrarPolicy:
             raise ValueError("need 0 < min_expires <= default_expires <= max_expires")
         if self.max_contacts < 1:
             raise ValueError("max_contacts must be at least 1")
+        object.__setattr__(self, "domains", frozenset(d.lower() for d in self.domains))
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ import dataclasses
 import itertools
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from softswitch.call.location import Binding
 from softswitch.call.registrar import (
@@ -285,7 +287,7 @@ def test_someone_elses_aor_is_403(registrar: Registrar, clock: ManualClock) -> N
 
 
 def test_aor_without_a_user_or_foreign_domain_is_404(clock: ManualClock) -> None:
-    registrar = Registrar(RegistrarPolicy(domains=frozenset({"pbx.example"})))
+    registrar = Registrar(RegistrarPolicy(domains=frozenset({"PBX.example"})))
     no_user = registrar.register(register("<sip:1001@10.0.0.1>", to="<sip:pbx.example>"),
                                  "1001", PHONE, clock.wall())
     assert no_user.response.status == 404
@@ -324,6 +326,20 @@ def test_broken_to_header_still_gets_an_answer(registrar: Registrar,
     result = registrar.register(register("<sip:1001@10.0.0.1>", to="<sip:1001@"), "1001",
                                 PHONE, clock.wall())
     assert result.response.status == 400
+
+
+@settings(max_examples=300, deadline=None)
+@given(contacts=st.lists(st.text(alphabet="<>;=*,:@.\"sip10qexpirs +-", max_size=40),
+                         max_size=3),
+       expires=st.one_of(st.none(), st.text(alphabet="0123456789x-", max_size=6)))
+def test_any_contact_text_gets_an_answer(contacts: list[str], expires: str | None) -> None:
+    registrar = Registrar(tag_factory=lambda: "t")
+    result = registrar.register(register(*contacts, expires=expires), "1001", PHONE, 0.0)
+    assert result.response.status in {200, 400, 403, 423}
+    assert (result.response.status == 200) or result.changes == ()
+    assert len(registrar.lookup("1001")) == sum(
+        1 if c.kind is ChangeKind.ADDED else -1 if c.kind is ChangeKind.REMOVED else 0
+        for c in result.changes)
 
 
 def test_only_register_is_handled(registrar: Registrar) -> None:
