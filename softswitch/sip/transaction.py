@@ -72,6 +72,9 @@ __all__ = [
 ]
 
 
+_AckKey = tuple[str, int, str | None, str | None]
+
+
 class TransactionError(Exception):
     """The transaction user asked for something the transaction cannot do."""
 
@@ -125,6 +128,9 @@ class TransactionLayer:
         self._transactions: dict[TransactionId, _Transaction] = {}
         self._server_index: dict[ServerKey, TransactionId] = {}
         self._client_index: dict[ClientKey, TransactionId] = {}
+        #: INVITE server transactions that sent a 2xx, by what its ACK will carry:
+        #: (Call-ID, CSeq number, From tag, To tag)
+        self._accepted_index: dict[_AckKey, TransactionId] = {}
         self._deadlines: Deadlines[tuple[TransactionId, Timer]] = Deadlines()
         self._events: deque[TransactionEvent] = deque()
         self._sends: deque[Outgoing] = deque()
@@ -248,6 +254,16 @@ class TransactionLayer:
         txn.cancel_wanted = True
         self._dispatch(txn, Event.TU_CANCEL, now)
 
+    def connection_lost(self, connection: int, now: float) -> None:
+        """A reliable connection closed: the client transactions waiting on it fail
+        (§17.1.4). Server transactions stay; their responses may take a new connection."""
+        lost = [txn for txn in self._transactions.values()
+                if txn.destination.connection == connection
+                and txn.kind in (Kind.INVITE_CLIENT, Kind.NON_INVITE_CLIENT)]
+        for txn in lost:
+            if txn.tid in self._transactions:
+                self._dispatch(txn, Event.TRANSPORT_ERROR, now)
+
     def send_message(self, message: Request | Response, destination: Destination) -> None:
         """Send outside any transaction: the ACK for a 2xx, a 2xx retransmission."""
         self._sends.append(Outgoing(bytes(message), destination))
@@ -263,10 +279,14 @@ class TransactionLayer:
                 request, txn.request, txn.response):
             txn = None
         if request.method == "ACK":
-            if txn is None:
-                self._events.append(AckReceived(request, source))
-            else:
-                self._dispatch(txn, Event.ACK, now)
+            if txn is not None and (txn.state, Event.ACK) in TABLES[txn.kind]:
+                self._dispatch(txn, Event.ACK, now)  # the ACK of a non-2xx final response
+                return
+            accepted_tid = self._accepted_index.get(_ack_key(request, request.to.tag))
+            accepted = self._transactions.get(accepted_tid) if accepted_tid else None
+            if accepted is not None:
+                self._dispatch(accepted, Event.ACK_2XX, now)
+            self._events.append(AckReceived(request, source))
             return
         if txn is not None:
             self._dispatch(txn, Event.REQUEST, now)
@@ -356,6 +376,10 @@ class TransactionLayer:
                        else self._server_index)
         if index.get(txn.key) == txn.tid:
             del index[txn.key]
+        if txn.kind is Kind.INVITE_SERVER and txn.response is not None:
+            ack_key = _ack_key(txn.request, txn.response.to.tag)
+            if self._accepted_index.get(ack_key) == txn.tid:
+                del self._accepted_index[ack_key]
         if txn.announced:
             self._events.append(TransactionTerminated(txn.tid))
 
@@ -379,6 +403,8 @@ class TransactionLayer:
     def _send_response(self, txn: _Transaction, now: float) -> None:
         assert txn.answer is not None
         txn.response, txn.answer = txn.answer, None
+        if txn.kind is Kind.INVITE_SERVER and 200 <= txn.response.status < 300:
+            self._accepted_index[_ack_key(txn.request, txn.response.to.tag)] = txn.tid
         txn.response_bytes = bytes(txn.response)
         self._sends.append(Outgoing(txn.response_bytes, txn.destination))
 
@@ -460,11 +486,16 @@ class TransactionLayer:
 
     def _pass_response(self, txn: _Transaction, now: float) -> None:
         assert txn.incoming is not None
-        self._events.append(ResponseReceived(txn.tid, txn.incoming))
+        if txn.announced:
+                self._events.append(ResponseReceived(txn.tid, txn.incoming))
 
     def _report_timeout(self, txn: _Transaction, now: float) -> None:
         if txn.announced:
             self._events.append(TransactionTimeout(txn.tid))
+
+
+def _ack_key(request: Request, to_tag: str | None) -> _AckKey:
+    return (request.call_id, request.cseq.seq, request.from_.tag, to_tag)
 
 
 def _local_tag(invite: _Transaction) -> str | None:

@@ -57,7 +57,9 @@ class StrayResponse:
 
 @dataclass(frozen=True)
 class TransactionTimeout:
-    """Timer B, F or H fired (or the §9.1 guard after a CANCEL): no answer came."""
+    """No answer came: timer B, F or H fired, the §9.1 guard after a CANCEL, the
+    connection of a client transaction was lost, or (timer L) the ACK for our 2xx never
+    came, in which case the TU should end the dialog with a BYE (§13.3.1.4)."""
 
     tid: TransactionId
 

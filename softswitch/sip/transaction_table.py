@@ -6,11 +6,17 @@ decides what a transaction does next. A pair missing from a table means "ignore"
 events from the network (a stray retransmission) and "not allowed" for events from the
 transaction user (a second final response), which the layer reports as an error.
 
-The timers are named as in the RFC (A to K, plus `TRYING` for the 100 Trying an INVITE
-server transaction sends after 200 ms when the TU has not answered yet, §17.2.1, and
-`CANCEL_GUARD` for §9.1's "destroy the INVITE transaction 64*T1 after sending CANCEL",
-and `ANSWER_GUARD`, which ends a non-INVITE server transaction the TU never answered once
-the client has given up by its timer F).
+The timers are named as in the RFC (A to K), plus:
+
+- `TRYING`: the 100 Trying an INVITE server transaction sends after 200 ms when the TU
+  has not answered yet (§17.2.1);
+- `L` and `RETRANSMIT_2XX`: the Accepted state of RFC 6026, which fixes §17.2.1. After a
+  2xx the INVITE server transaction lives on for 64*T1, absorbing retransmitted INVITEs
+  so the TU never sees one twice, and re-sends the 2xx on the UAS core's behalf
+  (§13.3.1.4: T1 doubling up to T2) until the ACK comes;
+- `CANCEL_GUARD`: §9.1's "destroy the INVITE transaction 64*T1 after sending CANCEL";
+- `ANSWER_GUARD`: ends a non-INVITE server transaction the TU never answered, once the
+  client has given up by its timer F.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ class State(Enum):
     PROCEEDING = "proceeding"
     COMPLETED = "completed"
     CONFIRMED = "confirmed"
+    ACCEPTED = "accepted"      # RFC 6026: an INVITE server transaction after a 2xx
     TERMINATED = "terminated"
 
 
@@ -44,6 +51,8 @@ class Event(Enum):
     FAILURE = "3xx-6xx"        # any final response that is not a 2xx
     REQUEST = "request"        # a retransmission of the transaction's request
     ACK = "ack"                # an ACK matching an INVITE server transaction
+    ACK_2XX = "ack for 2xx"    # the ACK for the 2xx an INVITE server transaction sent
+    TRANSPORT_ERROR = "transport error"  # the connection a client transaction uses is gone
     # from the transaction user
     TU_PROVISIONAL = "tu_1xx"
     TU_SUCCESS = "tu_2xx"
@@ -63,6 +72,8 @@ class Event(Enum):
     TIMER_TRYING = "TRYING"
     TIMER_CANCEL_GUARD = "CANCEL_GUARD"
     TIMER_ANSWER_GUARD = "ANSWER_GUARD"
+    TIMER_L = "L"
+    TIMER_RETRANSMIT_2XX = "2XX"
 
 
 #: events that come from the transaction user: a missing table entry for them is an error
@@ -83,6 +94,8 @@ class Timer(Enum):
     TRYING = "TRYING"
     CANCEL_GUARD = "CANCEL_GUARD"
     ANSWER_GUARD = "ANSWER_GUARD"
+    L = "L"
+    RETRANSMIT_2XX = "2XX"
 
 
 TIMER_EVENT = {timer: Event["TIMER_" + timer.name] for timer in Timer}
@@ -125,6 +138,10 @@ class Action(Enum):
     ARM_CANCEL_GUARD = "arm the 64*T1 guard after a CANCEL"
     ARM_ANSWER_GUARD = "arm the 64*T1 guard on a non-INVITE the TU must answer"
     STOP_ANSWER_GUARD = "stop the answer guard"
+    ARM_L = "arm L"
+    ARM_RETRANSMIT_2XX = "arm the 2xx retransmission timer"
+    BACKOFF_RETRANSMIT_2XX = "double the 2xx retransmission timer"
+    STOP_RETRANSMIT_2XX = "stop the 2xx retransmission timer"
 
 
 @dataclass(frozen=True)
@@ -153,6 +170,8 @@ INVITE_CLIENT: dict[tuple[State, Event], Transition] = {
     (S.CALLING, E.FAILURE): _t(
         A.STOP_A, A.STOP_B, A.PASS_RESPONSE, A.SEND_ACK, A.ARM_D, then=S.COMPLETED),
     (S.CALLING, E.TU_CANCEL): _t(then=S.CALLING),  # remembered; sent on the first 1xx
+    (S.CALLING, E.TRANSPORT_ERROR): _t(A.REPORT_TIMEOUT, then=S.TERMINATED),
+    (S.PROCEEDING, E.TRANSPORT_ERROR): _t(A.REPORT_TIMEOUT, then=S.TERMINATED),
     (S.PROCEEDING, E.PROVISIONAL): _t(A.PASS_RESPONSE, then=S.PROCEEDING),
     (S.PROCEEDING, E.SUCCESS): _t(A.PASS_RESPONSE, then=S.TERMINATED),
     (S.PROCEEDING, E.FAILURE): _t(A.PASS_RESPONSE, A.SEND_ACK, A.ARM_D, then=S.COMPLETED),
@@ -178,15 +197,18 @@ NON_INVITE_CLIENT: dict[tuple[State, Event], Transition] = {
     (S.PROCEEDING, E.FAILURE): _t(
         A.STOP_E, A.STOP_F, A.PASS_RESPONSE, A.ARM_K, then=S.COMPLETED),
     (S.COMPLETED, E.TIMER_K): _t(then=S.TERMINATED),
+    (S.TRYING, E.TRANSPORT_ERROR): _t(A.REPORT_TIMEOUT, then=S.TERMINATED),
+    (S.PROCEEDING, E.TRANSPORT_ERROR): _t(A.REPORT_TIMEOUT, then=S.TERMINATED),
 }
 
-#: §17.2.1, figure 7 (a 2xx ends the transaction; the UAS core retransmits it, §13.3.1.4)
+#: §17.2.1, figure 7, with the Accepted state of RFC 6026 §7.1
 INVITE_SERVER: dict[tuple[State, Event], Transition] = {
     (S.INIT, E.START): _t(A.PASS_REQUEST, A.ARM_TRYING, then=S.PROCEEDING),
     (S.PROCEEDING, E.TIMER_TRYING): _t(A.SEND_TRYING, then=S.PROCEEDING),
     (S.PROCEEDING, E.REQUEST): _t(A.RESEND_RESPONSE, then=S.PROCEEDING),
     (S.PROCEEDING, E.TU_PROVISIONAL): _t(A.STOP_TRYING, A.SEND_RESPONSE, then=S.PROCEEDING),
-    (S.PROCEEDING, E.TU_SUCCESS): _t(A.STOP_TRYING, A.SEND_RESPONSE, then=S.TERMINATED),
+    (S.PROCEEDING, E.TU_SUCCESS): _t(
+        A.STOP_TRYING, A.SEND_RESPONSE, A.ARM_RETRANSMIT_2XX, A.ARM_L, then=S.ACCEPTED),
     (S.PROCEEDING, E.TU_FAILURE): _t(
         A.STOP_TRYING, A.SEND_RESPONSE, A.ARM_G, A.ARM_H, then=S.COMPLETED),
     (S.COMPLETED, E.TIMER_G): _t(A.RESEND_RESPONSE, A.BACKOFF_G, then=S.COMPLETED),
@@ -196,6 +218,14 @@ INVITE_SERVER: dict[tuple[State, Event], Transition] = {
     (S.CONFIRMED, E.ACK): _t(then=S.CONFIRMED),
     (S.CONFIRMED, E.REQUEST): _t(then=S.CONFIRMED),
     (S.CONFIRMED, E.TIMER_I): _t(then=S.TERMINATED),
+    (S.ACCEPTED, E.TU_SUCCESS): _t(A.SEND_RESPONSE, then=S.ACCEPTED),
+    (S.ACCEPTED, E.REQUEST): _t(then=S.ACCEPTED),
+    (S.ACCEPTED, E.TIMER_RETRANSMIT_2XX): _t(
+        A.RESEND_RESPONSE, A.BACKOFF_RETRANSMIT_2XX, then=S.ACCEPTED),
+    (S.ACCEPTED, E.ACK_2XX): _t(A.STOP_RETRANSMIT_2XX, then=S.CONFIRMED),
+    (S.ACCEPTED, E.TIMER_L): _t(A.REPORT_TIMEOUT, then=S.TERMINATED),  # no ACK came
+    (S.CONFIRMED, E.ACK_2XX): _t(then=S.CONFIRMED),
+    (S.CONFIRMED, E.TIMER_L): _t(then=S.TERMINATED),
 }
 
 #: §17.2.2, figure 8. The TU must answer; 64*T1 after the request (when the client has
@@ -262,6 +292,8 @@ def initial_interval(timer: Timer, settings: TimerSettings, reliable: bool) -> f
         Timer.TRYING: (settings.trying, settings.trying),
         Timer.CANCEL_GUARD: (64 * t1, 64 * t1),
         Timer.ANSWER_GUARD: (64 * t1, 64 * t1),
+        Timer.L: (64 * t1, 64 * t1),
+        Timer.RETRANSMIT_2XX: (t1, None),
     }
     unreliable_value, reliable_value = intervals[timer]
     return reliable_value if reliable else unreliable_value
@@ -272,14 +304,16 @@ ARM: dict[Action, Timer] = {
     A.ARM_F: Timer.F, A.ARM_G: Timer.G, A.ARM_H: Timer.H, A.ARM_I: Timer.I,
     A.ARM_J: Timer.J, A.ARM_K: Timer.K, A.ARM_TRYING: Timer.TRYING,
     A.ARM_CANCEL_GUARD: Timer.CANCEL_GUARD, A.ARM_ANSWER_GUARD: Timer.ANSWER_GUARD,
+    A.ARM_L: Timer.L, A.ARM_RETRANSMIT_2XX: Timer.RETRANSMIT_2XX,
 }
 STOP: dict[Action, Timer] = {
     A.STOP_A: Timer.A, A.STOP_B: Timer.B, A.STOP_E: Timer.E, A.STOP_F: Timer.F,
     A.STOP_G: Timer.G, A.STOP_H: Timer.H, A.STOP_TRYING: Timer.TRYING,
-    A.STOP_ANSWER_GUARD: Timer.ANSWER_GUARD,
+    A.STOP_ANSWER_GUARD: Timer.ANSWER_GUARD, A.STOP_RETRANSMIT_2XX: Timer.RETRANSMIT_2XX,
 }
 #: backoff: (timer, capped at T2?) — A doubles without a cap (§17.1.1.2), E and G cap at T2
 BACKOFF: dict[Action, tuple[Timer, bool]] = {
     A.BACKOFF_A: (Timer.A, False), A.BACKOFF_E: (Timer.E, True), A.BACKOFF_G: (Timer.G, True),
+    A.BACKOFF_RETRANSMIT_2XX: (Timer.RETRANSMIT_2XX, True),
 }
 AT_T2: dict[Action, Timer] = {A.E_AT_T2: Timer.E}

@@ -314,19 +314,89 @@ def test_invite_server_answered_quickly_sends_no_100() -> None:
     assert [o.data for o in drain_sends(layer)] == [bytes(ringing)]
 
 
-def test_invite_server_2xx_ends_the_transaction_and_the_ack_goes_to_the_tu() -> None:
-    layer = TransactionLayer()
-    layer.receive(request(), FROM_PEER, 0)
+def test_invite_server_2xx_is_retransmitted_until_the_ack_which_goes_to_the_tu() -> None:
+    """RFC 6026 Accepted: the 2xx is re-sent (T1 doubling to T2) until its ACK, the ACK
+    reaches the TU, retransmitted INVITEs are absorbed, and L ends it 64*T1 later."""
+    layer, clock = TransactionLayer(), ManualClock()
+    layer.receive(request(), FROM_PEER, clock.now())
     [received] = drain_events(layer)
     assert isinstance(received, RequestReceived)
-    layer.respond(received.tid, make_response(received.request, 200, to_tag="srv"), 0.1)
+    clock.set(0.1)
+    ok = make_response(received.request, 200, to_tag="srv")
+    layer.respond(received.tid, ok, clock.now())
+    assert [o.data for o in drain_sends(layer)] == [bytes(ok)]
+    assert layer.state_of(received.tid) is State.ACCEPTED
+    sent = run_timers(layer, clock, 4)
+    assert [round(t, 6) for t, _ in sent] == [0.6, 1.6, 3.6]
+    assert all(o.data == bytes(ok) for _, o in sent)
+    layer.receive(request(), FROM_PEER, 4)  # a retransmitted INVITE: not a new call
+    assert drain_events(layer) == [] and drain_sends(layer) == []
+    clock.set(4.0)
+    ack = request("ACK", branch="z9hG4bKnewbranch", to_tag="srv")
+    layer.receive(ack, FROM_PEER, clock.now())
+    assert drain_events(layer) == [AckReceived(ack, FROM_PEER)]
+    assert run_timers(layer, clock, 100) == []  # no more 2xx once acknowledged
+    assert clock.now() == pytest.approx(32.1)  # timer L = 64*T1 after the 2xx
     assert drain_events(layer) == [TransactionTerminated(received.tid)]
     assert_empty(layer)
-    ack = request("ACK", branch="z9hG4bKnewbranch", to_tag="srv")
-    layer.receive(ack, FROM_PEER, 0.2)
-    assert drain_events(layer) == [AckReceived(ack, FROM_PEER)]
     with pytest.raises(TransactionError):
-        layer.respond(received.tid, make_response(received.request, 200), 0.3)
+        layer.respond(received.tid, make_response(received.request, 200), 40)
+
+
+def test_invite_server_2xx_never_acknowledged_times_out_for_the_tu() -> None:
+    layer, clock = TransactionLayer(), ManualClock()
+    layer.receive(request(), FROM_PEER, clock.now())
+    [received] = drain_events(layer)
+    assert isinstance(received, RequestReceived)
+    layer.respond(received.tid, make_response(received.request, 200, to_tag="srv"), 0)
+    drain_sends(layer)
+    sent = run_timers(layer, clock, 100)
+    assert [t for t, _ in sent][:5] == [0.5, 1.5, 3.5, 7.5, 11.5]
+    assert drain_events(layer) == [TransactionTimeout(received.tid),
+                                   TransactionTerminated(received.tid)]
+    assert_empty(layer)
+
+
+def test_ack_for_2xx_with_another_to_tag_does_not_stop_the_retransmissions() -> None:
+    layer, clock = TransactionLayer(), ManualClock()
+    layer.receive(request(), FROM_PEER, clock.now())
+    [received] = drain_events(layer)
+    assert isinstance(received, RequestReceived)
+    layer.respond(received.tid, make_response(received.request, 200, to_tag="srv"), 0)
+    drain_sends(layer)
+    stranger = request("ACK", branch="z9hG4bKstranger", to_tag="other")
+    layer.receive(stranger, FROM_PEER, 0.1)
+    assert drain_events(layer) == [AckReceived(stranger, FROM_PEER)]
+    assert len(run_timers(layer, clock, 0.5)) == 1
+    assert layer.state_of(received.tid) is State.ACCEPTED
+
+
+def test_invite_server_over_tcp_sends_the_2xx_once() -> None:
+    layer, clock = TransactionLayer(), ManualClock()
+    layer.receive(request(transport="TCP"), FROM_PEER_TCP, clock.now())
+    [received] = drain_events(layer)
+    assert isinstance(received, RequestReceived)
+    layer.respond(received.tid, make_response(received.request, 200, to_tag="s"), 0)
+    assert len(drain_sends(layer)) == 1
+    layer.receive(request("ACK", transport="TCP", branch="z9hG4bKack", to_tag="s"),
+                  FROM_PEER_TCP, 0.1)
+    assert run_timers(layer, clock, 100) == []
+    assert_empty(layer)
+
+
+def test_lost_connection_fails_the_client_transactions_on_it() -> None:
+    layer = TransactionLayer()
+    on_it = layer.send_request(request("OPTIONS", transport="TCP", branch="z9hG4bK1"),
+                               PEER_TCP, 0)
+    elsewhere = layer.send_request(
+        request("OPTIONS", transport="TCP", branch="z9hG4bK2"),
+        Destination("tcp", "127.0.0.1", 5090, connection=8), 0)
+    layer.receive(request("INVITE", transport="TCP", branch="z9hG4bK3"), FROM_PEER_TCP, 0)
+    drain_events(layer)
+    layer.connection_lost(7, 1)
+    assert drain_events(layer) == [TransactionTimeout(on_it), TransactionTerminated(on_it)]
+    assert layer.state_of(elsewhere) is State.TRYING
+    assert layer.counts()[Kind.INVITE_SERVER] == 1
 
 
 def test_invite_server_non_2xx_retransmits_by_g_until_the_ack_then_waits_i() -> None:
