@@ -34,6 +34,7 @@ from softswitch.rtp.rtcp import (
     RtcpPacket,
     SenderReport,
     SourceDescription,
+    is_rtcp,
     ntp_middle,
     ntp_timestamp,
     parse_rtcp,
@@ -174,7 +175,13 @@ class RtpSession:
     # -- receiving -----------------------------------------------------------------------
 
     def receive(self, data: bytes, addr: Address, now: float) -> RtpPacket | None:
-        """Account for an arriving datagram; the packet when it belongs to the stream."""
+        """Account for an arriving datagram; the packet when it belongs to the stream.
+
+        RTCP arriving on the RTP port (rtcp-mux, RFC 5761) is recognised and taken in.
+        """
+        if is_rtcp(data):
+            self.receive_rtcp(data, addr, now)
+            return None
         try:
             packet = RtpPacket.parse(data)
         except RtpError:

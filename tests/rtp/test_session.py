@@ -192,3 +192,28 @@ def test_received_bye_stops_reporting_that_source() -> None:
     assert s.report(0.1)[0].reports  # type: ignore[union-attr]
     s.receive_rtcp(serialize_rtcp([ReceiverReport(0xCAFE), Bye((0xCAFE,))]), PHONE, 0.2)
     assert not s.report(0.3)[0].reports  # type: ignore[union-attr]
+
+
+def test_timestamp_wrap_is_not_jitter() -> None:
+    s = session()
+    for n in range(6):
+        s.receive(remote_packet(n, ts=2**32 - 480 + n * 160), PHONE, n * 0.02)
+    assert s.current is not None and s.current.jitter == pytest.approx(0.0, abs=1e-6)
+
+
+def test_rtcp_on_the_rtp_port_is_taken_in() -> None:
+    s = session()
+    s.receive(remote_packet(0), PHONE, 0.0)
+    rr = serialize_rtcp([ReceiverReport(0xCAFE), Bye((0xCAFE,))])
+    assert s.receive(rr, PHONE, 0.1) is None
+    assert s.counters.rtcp_received == 1 and s.counters.malformed == 0
+    assert s.sources[0xCAFE].ended
+    assert s.rtcp_remote == PHONE  # muxed: RTCP goes back where it came from
+
+
+def test_new_source_waits_out_probation() -> None:
+    s = session()
+    s.receive(remote_packet(0), PHONE, 0.0)
+    assert s.receive(remote_packet(500, ssrc=0xF00), PHONE, 0.02) is None
+    assert s.counters.invalid == 1
+    assert s.receive(remote_packet(501, ssrc=0xF00), PHONE, 0.04) is not None
