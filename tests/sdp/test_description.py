@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sdp_samples import DESK_PHONE_WITH_VIDEO, PYVOIP_INVITE, SIPP_UAC, SIPP_UAC_PCAP
 
 from softswitch.errors import ProtocolError
 from softswitch.sdp.description import (
@@ -15,6 +16,19 @@ from softswitch.sdp.description import (
     parse,
     serialize,
 )
+
+BODIES = Path(__file__).parent / "bodies"
+
+
+def body(name: str) -> str:
+    return (BODIES / name).read_bytes().decode()
+
+
+DESK_PHONE_WITH_VIDEO = body("desk_phone_video.sdp")
+PYVOIP_INVITE = body("pyvoip_invite.sdp")
+SIPP_UAC = body("sipp_uac.sdp")
+SIPP_UAC_PCAP = body("sipp_uac_pcap.sdp")
+
 
 
 def test_parse_sipp_uac() -> None:

@@ -1,15 +1,10 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sdp_samples import (
-    DESK_PHONE_WITH_VIDEO,
-    PYVOIP_INVITE,
-    RFC2543_HOLD,
-    SIPP_UAC,
-    SIPP_UAC_PCAP,
-)
 
 from softswitch.sdp.description import SdpError, parse, serialize
 from softswitch.sdp.negotiation import (
@@ -27,7 +22,20 @@ from softswitch.sdp.negotiation import (
     offer,
 )
 
+BODIES = Path(__file__).parent / "bodies"
+
+
+def body(name: str) -> str:
+    return (BODIES / name).read_bytes().decode()
+
+
+DESK_PHONE_WITH_VIDEO = body("desk_phone_video.sdp")
+PYVOIP_INVITE = body("pyvoip_invite.sdp")
+RFC2543_HOLD = body("rfc2543_hold.sdp")
+SIPP_UAC = body("sipp_uac.sdp")
+SIPP_UAC_PCAP = body("sipp_uac_pcap.sdp")
 ME = "10.1.1.1"
+
 
 
 def test_answer_sipp_uac_pcmu() -> None:
