@@ -86,7 +86,10 @@ class TickResult:
 @dataclass(frozen=True, slots=True)
 class _Prompt:
     name: str
+    #: bank offset of the copy followed by a frame of silence (played once)
     offset: int
+    #: bank offset of the copy followed by its own first frame (looped)
+    loop_offset: int
     length: int
 
 
@@ -95,13 +98,18 @@ class _Layout:
     """What the tick needs, rebuilt only when the topology changes."""
 
     mixed: IntArray  # channels processed by the tick, in row order
+    #: some channel's received audio is used (mixed, whispered, recorded or detected)
+    any_input: bool
+    #: rows that only play prompts: no mixing, no int32 sums, no saturation needed
+    playback_only: bool
     # codec, rows, channels, the codec's silent payload (decode)
     codec_rows: list[tuple[Codec, IntArray, IntArray, npt.NDArray[np.uint8]]]
     send_rows: list[tuple[Codec, IntArray, IntArray]]  # codec, rows, channels (encode)
     member_rows: IntArray
     member_slots: IntArray  # compact group slot of each member row
-    talker_rows: IntArray
-    talker_slots: IntArray
+    #: talkers bucketed by how many talk in their group: (k, rows grouped k by k, slots),
+    #: so each bucket sums as one reshape(-1, k, FRAME).sum(axis=1)
+    talker_buckets: list[tuple[int, IntArray, IntArray]]
     slots: int
     own_rows: IntArray  # members that talk: their own voice is removed from what they hear
     whisper_src_rows: IntArray
@@ -138,6 +146,7 @@ class MediaEngine:
     def __init__(self, capacity: int = 64, max_payload: int = 320) -> None:
         self._capacity = 0
         self._max_payload = max_payload
+        self._width: list[int] = []  # payload bytes per frame of each open channel, else 0
         self._cols: dict[str, np.ndarray] = {}
         self._rx = np.zeros((0, max_payload), dtype=np.uint8)
         self._free: list[int] = []
@@ -154,6 +163,8 @@ class MediaEngine:
         self._next_recording = 0
         self._pending: list[PromptFinished | InbandDigit] = []
         self._layout: _Layout | None = None
+        self._relay: list[bool] = []
+        self._relay_partner: list[int] = []
         self._ar = np.arange(FRAME)
         self.detector = InbandDtmfDetector(capacity)
         self._grow(max(capacity, 1))
@@ -170,6 +181,9 @@ class MediaEngine:
         rx = np.zeros((capacity, self._max_payload), dtype=np.uint8)
         rx[:old] = self._rx
         self._rx = rx
+        # receive() is per packet: it writes through a flat memoryview and reads plain lists
+        self._rx_flat = memoryview(rx.reshape(-1))
+        self._width.extend([0] * (capacity - old))
         self._free.extend(range(capacity - 1, old - 1, -1))
         self._capacity = capacity
         self.detector.ensure_capacity(capacity)
@@ -202,6 +216,7 @@ class MediaEngine:
             self._cols[name][channel] = empty
         self._cols["open"][channel] = True
         self._cols["codec"][channel] = self._codec_index(codec)
+        self._width[channel] = codec.bytes_per_frame
         self._cols["detect"][channel] = detect_inband
         self._rx[channel, : codec.bytes_per_frame] = self._silence[self._cols["codec"][channel]]
         self.detector.reset(channel)
@@ -215,6 +230,7 @@ class MediaEngine:
         whisperers = np.flatnonzero(self._cols["whisper_to"] == channel)
         self._cols["whisper_to"][whisperers] = NONE
         self._cols["open"][channel] = False
+        self._width[channel] = 0
         self._free.append(channel)
         self._changed()
 
@@ -222,6 +238,7 @@ class MediaEngine:
         """After a re-INVITE changed the codec."""
         self._check(channel)
         self._cols["codec"][channel] = self._codec_index(codec)
+        self._width[channel] = codec.bytes_per_frame
         self._rx[channel, : codec.bytes_per_frame] = self._silence[self._cols["codec"][channel]]
         self._changed()
 
@@ -248,19 +265,21 @@ class MediaEngine:
 
     def receive(self, channel: int, payload: bytes) -> Outbound | None:
         """Take one 20 ms payload; on a relayed bridge, returns it for the other leg."""
-        self._check(channel)
         if self._layout is None:
             self._build_layout()
-        cols = self._cols
-        if cols["relay"][channel]:
-            partner = int(cols["partner"][channel])
-            codec = self._codecs[cols["codec"][partner]]
+        width = self._width[channel] if 0 <= channel < self._capacity else 0
+        if not width:
+            raise MediaError(f"no open channel {channel}")
+        if self._relay[channel]:
+            partner = self._relay_partner[channel]
+            codec = self._codecs[self._cols["codec"][partner]]
             return Outbound(partner, payload, codec.payload_type, relayed=True)
-        codec = self._codecs[cols["codec"][channel]]
-        if len(payload) != codec.bytes_per_frame:
+        if len(payload) != width:
+            codec = self._codecs[self._cols["codec"][channel]]
             raise MediaError(f"{codec.rtpmap} payload of {len(payload)} bytes, "
-                             f"expected {codec.bytes_per_frame} (20 ms)")
-        self._rx[channel, : len(payload)] = np.frombuffer(payload, dtype=np.uint8)
+                             f"expected {width} (20 ms)")
+        start = channel * self._max_payload
+        self._rx_flat[start:start + width] = payload
         return None
 
     def is_relayed(self, channel: int) -> bool:
@@ -344,10 +363,12 @@ class MediaEngine:
             raise MediaError(f"prompt {name!r} is empty")
         if name in self._prompts:
             raise MediaError(f"prompt {name!r} is already loaded")
-        self._prompts[name] = _Prompt(name, self._bank_size, len(samples))
-        # one zero after each prompt: reads past the end of a non-looping prompt land on it
-        self._bank_parts.extend([samples, np.zeros(1, dtype=np.int16)])
-        self._bank_size += len(samples) + 1
+        once = np.concatenate([samples, np.zeros(FRAME, dtype=np.int16)])
+        looped = np.concatenate([samples, np.resize(samples, FRAME)])
+        self._prompts[name] = _Prompt(name, self._bank_size, self._bank_size + len(once),
+                                      len(samples))
+        self._bank_parts.extend([once, looped])
+        self._bank_size += len(once) + len(looped)
         self._bank = np.concatenate(self._bank_parts)
 
     def has_prompt(self, name: str) -> bool:
@@ -392,7 +413,7 @@ class MediaEngine:
             return
         prompt, loop = queue.popleft()
         self._current[channel] = prompt
-        cols["play_offset"][channel] = prompt.offset
+        cols["play_offset"][channel] = prompt.loop_offset if loop else prompt.offset
         cols["play_length"][channel] = prompt.length
         cols["play_pos"][channel] = 0
         cols["play_loop"][channel] = loop
@@ -446,23 +467,40 @@ class MediaEngine:
             ok = plain[a] & plain[b] & (cols["codec"][a] == cols["codec"][b])
             relay[a[ok]] = True
             relay[b[ok]] = True
+        self._relay = relay.tolist()
+        self._relay_partner = partner.tolist()
         mixed = channels[~relay[channels]]
         rows = np.arange(len(mixed))
         codec = cols["codec"][mixed]
         in_group = group[mixed] >= 0
         sending = in_group | cols["playing"][mixed]
+        needs_input = ((in_group & cols["talks"][mixed]) | (whisper_to[mixed] >= 0)
+                       | (cols["recording"][mixed] != NONE) | cols["detect"][mixed])
         codec_rows = []
         send_rows = []
         for index, c in enumerate(self._codecs):
             sel = codec == index
-            if sel.any():
-                codec_rows.append((c, rows[sel], mixed[sel], self._silence[index]))
-                sel &= sending
-                if sel.any():
-                    send_rows.append((c, rows[sel], mixed[sel]))
+            decode = sel & needs_input
+            idle = mixed[sel & ~needs_input]
+            self._rx[idle, : c.bytes_per_frame] = self._silence[index]  # no stale frames later
+            if decode.any():
+                codec_rows.append((c, rows[decode], mixed[decode], self._silence[index]))
+            send = sel & sending
+            if send.any():
+                send_rows.append((c, rows[send], mixed[send]))
         member_rows = rows[in_group]
         _, member_slots = np.unique(group[mixed][in_group], return_inverse=True)
         talks = cols["talks"][mixed][in_group]
+        talker_rows = member_rows[talks]
+        talker_slots = member_slots[talks]
+        talkers_in = np.bincount(talker_slots, minlength=1)[talker_slots]
+        order = np.lexsort((talker_slots, talkers_in))
+        talker_rows, talker_slots = talker_rows[order], talker_slots[order]
+        talkers_in = talkers_in[order]
+        buckets = []
+        for k in np.unique(talkers_in).tolist():
+            sel = talkers_in == k
+            buckets.append((k, talker_rows[sel], talker_slots[sel][::k].astype(np.int64)))
         src = np.flatnonzero(whisper_to[mixed] >= 0)
         row_of = np.full(self._capacity, NONE, dtype=np.int64)
         row_of[mixed] = rows
@@ -472,9 +510,11 @@ class MediaEngine:
         recorded = cols["recording"][mixed] != NONE
         detect = cols["detect"][mixed]
         self._layout = _Layout(
-            mixed=mixed, codec_rows=codec_rows, send_rows=send_rows,
+            mixed=mixed, any_input=bool(needs_input.any()),
+            playback_only=not len(member_rows) and not len(src),
+            codec_rows=codec_rows, send_rows=send_rows,
             member_rows=member_rows, member_slots=member_slots.astype(np.int64),
-            talker_rows=member_rows[talks], talker_slots=member_slots[talks].astype(np.int64),
+            talker_buckets=buckets,
             slots=int(member_slots.max()) + 1 if len(member_slots) else 0,
             own_rows=member_rows[talks],
             whisper_src_rows=src[keep], whisper_dst_rows=dst[keep],
@@ -496,11 +536,14 @@ class MediaEngine:
         self._pending = []
 
         # 1. decode what arrived (silence where nothing did), one call per codec
-        heard = np.empty((n, FRAME), dtype=np.int16)
-        for codec, rows, channels, silence in lay.codec_rows:
-            width = codec.bytes_per_frame
-            heard[rows] = codec.decode_frames(self._rx[channels, :width])
-            self._rx[channels, :width] = silence
+        if lay.any_input:
+            heard = np.zeros((n, FRAME), dtype=np.int16)
+            for codec, rows, channels, silence in lay.codec_rows:
+                width = codec.bytes_per_frame
+                heard[rows] = codec.decode_frames(self._rx[channels, :width])
+                self._rx[channels, :width] = silence
+        else:
+            heard = np.zeros((0, FRAME), dtype=np.int16)
 
         # 2. in-band DTMF
         if len(lay.detect_rows):
@@ -509,26 +552,34 @@ class MediaEngine:
                                                         heard[lay.detect_rows]):
                 events.append(InbandDigit(channel, DigitEvent(digit, "inband", now - held, 0.0)))
 
-        # 3. mix: each member hears the talkers of its group minus itself
-        out = np.zeros((n, FRAME), dtype=np.int32)
-        if len(lay.member_rows):
-            flat = (lay.talker_slots[:, None] * FRAME + self._ar).ravel()
-            sums = np.bincount(flat, weights=heard[lay.talker_rows].ravel(),
-                               minlength=lay.slots * FRAME).reshape(lay.slots, FRAME)
-            out[lay.member_rows] = sums.astype(np.int32)[lay.member_slots]
-            out[lay.own_rows] -= heard[lay.own_rows]
-        if len(lay.whisper_src_rows):
-            np.add.at(out, lay.whisper_dst_rows, heard[lay.whisper_src_rows])
-
-        # 4. prompts and music: a slice of the bank at each channel's position
+        # 3. prompts and music: a slice of the bank at each channel's position
+        played = None
         if len(lay.play_channels):
             ch = lay.play_channels
-            pos = cols["play_pos"][ch][:, None] + self._ar
-            length = cols["play_length"][ch][:, None]
-            index = np.where(cols["play_loop"][ch][:, None], pos % length,
-                             np.minimum(pos, length))
-            out[lay.play_rows] += self._bank[cols["play_offset"][ch][:, None] + index]
-        sent = np.clip(out, -32768, 32767).astype(np.int16)
+            start = cols["play_offset"][ch] + cols["play_pos"][ch]
+            played = self._bank[start[:, None] + self._ar]
+
+        # 4. mix: each member hears the talkers of its group minus itself, plus whispers
+        if lay.playback_only:
+            if played is not None and len(lay.play_rows) == n:
+                sent = played
+            else:
+                sent = np.zeros((n, FRAME), dtype=np.int16)
+                if played is not None:
+                    sent[lay.play_rows] = played
+        else:
+            out = np.zeros((n, FRAME), dtype=np.int32)
+            if len(lay.member_rows):
+                sums = np.zeros((lay.slots, FRAME), dtype=np.int32)
+                for k, rows, slots in lay.talker_buckets:
+                    sums[slots] = heard[rows].reshape(-1, k, FRAME).sum(axis=1, dtype=np.int32)
+                out[lay.member_rows] = sums[lay.member_slots]
+                out[lay.own_rows] -= heard[lay.own_rows]
+            if len(lay.whisper_src_rows):
+                np.add.at(out, lay.whisper_dst_rows, heard[lay.whisper_src_rows])
+            if played is not None:
+                out[lay.play_rows] += played
+            sent = np.clip(out, -32768, 32767).astype(np.int16)
 
         # 5. recordings: both directions of each recorded channel
         recordings: list[RecordingBlock] = []
@@ -538,18 +589,22 @@ class MediaEngine:
         # 6. encode per destination codec, one call per codec
         packets: list[Outbound] = []
         for codec, rows, channels in lay.send_rows:
-            payloads = codec.encode_frames(sent[rows])
+            frames = sent if len(rows) == n else sent[rows]
+            blob = codec.encode_frames(frames).tobytes()
+            width = codec.bytes_per_frame
             pt = codec.payload_type
-            packets.extend(Outbound(c, p.tobytes(), pt)
-                           for c, p in zip(channels.tolist(), payloads, strict=True))
+            packets.extend(Outbound(c, blob[i:i + width], pt)
+                           for c, i in zip(channels.tolist(), range(0, len(blob), width),
+                                           strict=True))
 
         # 7. advance prompts; handle only those that just ended
         if len(lay.play_channels):
             ch = lay.play_channels
             pos = cols["play_pos"][ch] + FRAME
-            ended = ~cols["play_loop"][ch] & (pos >= cols["play_length"][ch])
-            cols["play_pos"][ch] = np.where(cols["play_loop"][ch],
-                                            pos % cols["play_length"][ch], pos)
+            length = cols["play_length"][ch]
+            loop = cols["play_loop"][ch]
+            ended = ~loop & (pos >= length)
+            cols["play_pos"][ch] = np.where(loop, pos % length, pos)
             for channel in ch[ended].tolist():
                 events.append(PromptFinished(channel, self._current[channel].name))
                 self._start_next(channel)

@@ -281,3 +281,18 @@ def test_bad_requests_get_media_errors() -> None:
     engine.close_channel(ch)
     with pytest.raises(MediaError):
         engine.play(ch, "nope")
+
+
+def test_calls_and_conferences_of_different_sizes_mix_side_by_side(clock: ManualClock) -> None:
+    engine = MediaEngine()
+    pair = [engine.open_channel(L16_8000) for _ in range(2)]
+    trio = [engine.open_channel(L16_8000) for _ in range(3)]
+    engine.record(pair[0])  # keeps the pair off the relay path, in the mix
+    engine.bridge(*pair)
+    room = engine.conference()
+    for ch in trio:
+        engine.join(room, ch)
+    said = {ch: np.full(FRAME, 100 * (i + 1), np.int16) for i, ch in enumerate(pair + trio)}
+    results = run(engine, clock, 1, said)
+    got = {ch: int(heard(results, ch, L16_8000)[0]) for ch in said}
+    assert got == {pair[0]: 200, pair[1]: 100, trio[0]: 900, trio[1]: 800, trio[2]: 700}
