@@ -123,3 +123,7 @@ def config_check(path: Path) -> None:
         click.echo(f"{path}: {error.strerror}", err=True)
         sys.exit(2)
     click.echo(f"{path}: ok ({len(cfg.users)} users)")
+
+
+if __name__ == "__main__":
+    main()

@@ -72,6 +72,19 @@ def extension_digits(value: str) -> str:
     return value
 
 
+def digest_algorithms(values: list[str]) -> tuple[str, ...]:
+    known = {"MD5": "MD5", "SHA-256": "SHA-256"}
+    out = []
+    for value in values:
+        name = known.get(value.upper())
+        if name is None:
+            raise ValueError(f"unknown digest algorithm {value!r} (MD5 or SHA-256)")
+        out.append(name)
+    if not out:
+        raise ValueError("at least one digest algorithm is needed")
+    return tuple(dict.fromkeys(out))
+
+
 def listen_specs(values: list[str]) -> tuple[ListenSpec, ...]:
     if not values:
         raise ValueError("must list at least one address, e.g. ['udp:0.0.0.0:5060']")
@@ -108,6 +121,10 @@ class SipConfig:
     default_expires: int = setting(3600, kind=INTEGER, convert=at_least(1))
     max_contacts: int = setting(10, kind=INTEGER, convert=at_least(1))
     nonce_lifetime: float = setting(300.0, kind=NUMBER, convert=positive_seconds)
+    #: digest algorithms offered, in order. Many phones and tools (SIPp, SIPVicious, older
+    #: desk phones) answer only the first challenge, so MD5 leads by default.
+    auth_algorithms: tuple[str, ...] = setting(("MD5", "SHA-256"), kind=STRING_LIST,
+                                               convert=digest_algorithms)
 
 
 def expires_in_order(sip: SipConfig) -> Iterable[Problem]:

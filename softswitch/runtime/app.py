@@ -54,7 +54,8 @@ class Switch:
             registrar=registrar,
             authenticator=DigestAuthenticator(
                 realm=sip.domain, key=os.urandom(32), password_for=passwords.get,
-                nonce_lifetime=sip.nonce_lifetime),
+                nonce_lifetime=sip.nonce_lifetime,
+                algorithms=sip.auth_algorithms),
             throttle=AuthFailureThrottle(ThrottlePolicy(
                 max_failures=security.auth_failures, window=security.auth_window,
                 first_block=max(security.block_seconds, 1.0),
