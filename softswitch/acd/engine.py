@@ -553,7 +553,14 @@ class Acd:
         if busy and not has_live_dialog:
             caller = self.callers.get(agent.call_id or "")
             if caller is not None and agent.state is State.ON_CALL:
+                talk = now - agent.talk_started
+                agent.talk_time += talk
+                agent.last_call_end = now
                 self._forget(caller)
+                effects.append(Emit("call.ended", {
+                    "call_id": caller.call_id, "agent": agent.id, "queue": caller.queue,
+                    "talk": talk, "callback": caller.callback is not None,
+                    "reconciled": True, "at": now}))
             elif caller is not None:
                 caller.offered.discard(agent.id)
                 self.timers.cancel(("ring", caller.call_id, agent.id))

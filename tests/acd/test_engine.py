@@ -269,6 +269,7 @@ def test_reconcile_fixes_ghost_and_missing_calls() -> None:
     acd.agent_answered("c1", "a1", 1.0)
     effects = acd.reconcile("a1", has_live_dialog=False, now=100.0)
     assert emitted(effects, "agent.reconciled")[0]["found"] == "no call"
+    assert emitted(effects, "call.ended")[0]["talk"] == 99.0
     assert acd.agents["a1"].state is State.IDLE and "c1" not in acd.callers
     effects = acd.reconcile("a1", has_live_dialog=True, now=101.0)
     assert acd.agents["a1"].state is State.ON_CALL
