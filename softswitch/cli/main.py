@@ -49,6 +49,7 @@ def serve(config_path: Path | None, data_dir: Path, listen: tuple[str, ...],
 
     logging.basicConfig(level=log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("aiosqlite").setLevel(logging.WARNING)
     console = Console(stderr=True)
     data_dir.mkdir(parents=True, exist_ok=True)
     created = False

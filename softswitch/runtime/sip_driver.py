@@ -18,7 +18,7 @@ from softswitch.call.ua_core import Action, LogEvent, PersistBindings, Respond, 
 from softswitch.clock import Clock
 from softswitch.errors import ProtocolError
 from softswitch.runtime.transport import Address, TcpConnection, TcpListener, UdpEndpoint
-from softswitch.sip.message import Request, Response, make_response
+from softswitch.sip.message import Request, Response, make_response, reason_phrase
 from softswitch.sip.parser import parse_message
 from softswitch.sip.routing import Destination, Source, response_destination
 from softswitch.sip.transaction import TransactionError, TransactionLayer
@@ -31,6 +31,12 @@ log = logging.getLogger(__name__)
 _UDP_ROUTES = 65536
 #: an expired binding is swept at most this late (seconds)
 _EXPIRY_SLACK = 1.0
+
+
+def _reason(error: ProtocolError) -> str:
+    """A reason phrase that says what was wrong, safe to put on a status line."""
+    detail = "".join(c if c.isprintable() else "?" for c in error.reason)[:80]
+    return f"{reason_phrase(error.status)} ({detail})" if detail else reason_phrase(error.status)
 
 
 class SipDriver:
@@ -87,11 +93,15 @@ class SipDriver:
         if not isinstance(partial, Request) or partial.method == "ACK":
             return  # a broken response, an ACK, or nothing to answer with: drop (§16.3)
         try:
-            response = make_response(partial, error.status, error.reason,
+            response = make_response(partial, error.status, _reason(error),
                                      headers=error.headers)
-            destination = response_destination(partial.top_via, source)
         except (ProtocolError, ValueError):
             return
+        try:
+            destination = response_destination(partial.top_via, source)
+        except ProtocolError:  # a Via we cannot read: answer where the bytes came from
+            destination = Destination(source.transport, source.host, source.port,
+                                      source.connection)
         self._send(Outgoing(bytes(response), destination))
 
     def _receive(self, message: Request | Response, source: Source) -> None:

@@ -60,24 +60,23 @@ class _Parsed:
         self.errors: list[str] = []
 
     def partial_request(self) -> Request | None:
-        """Best effort request for an error answer, or None if it could not be answered."""
+        """Best effort request for an error answer, or None if it could not be answered.
+
+        An answer copies Via, From, To, Call-ID and CSeq verbatim (§8.2.6.2), so they only
+        have to be present, not valid: a request with a malformed To still gets its 400.
+        Whoever routes the answer must cope with a top Via that does not parse (answer
+        to the source address).
+        """
         if self.method is None:
+            return None
+        keys = self.headers._keys
+        if not all(key in keys for key in ("via", "from", "to", "call-id", "cseq")):
             return None
         try:
             uri: SipURI | AbsoluteURI = parse_uri(self.uri_text)
         except ProtocolError:
             uri = AbsoluteURI("", self.uri_text)
-        request = Request(self.method, uri, self.headers, b"")
-        try:
-            request.top_via  # noqa: B018 - each access validates one header
-            request.from_  # noqa: B018
-            request.to  # noqa: B018
-            request.cseq  # noqa: B018
-            if not _CALL_ID_RE.fullmatch(request.call_id):
-                return None
-        except ProtocolError:
-            return None
-        return request
+        return Request(self.method, uri, self.headers, b"")
 
     def fail(self, message: str, status: int = 400) -> ProtocolError:
         return ProtocolError(message, status=status, partial=self.partial_request())

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from softswitch.errors import ProtocolError
-from softswitch.sip.message import Request, Response
+from softswitch.sip.message import Request, Response, make_response
 from softswitch.sip.parser import StreamParser, parse_message
 
 TORTURE = Path(__file__).parent / "torture"
@@ -61,11 +61,24 @@ def test_answerable_errors_carry_the_partial_request() -> None:
         assert partial.call_id.startswith(name)
 
 
-@pytest.mark.parametrize("name", ["insuf", "scalar02"])
-def test_errors_without_readable_cseq_or_from_cannot_be_answered(name: str) -> None:
+def test_a_request_without_from_to_call_id_cannot_be_answered() -> None:
     with pytest.raises(ProtocolError) as info:
-        parse_message((TORTURE / "invalid" / f"{name}.sip").read_bytes())
+        parse_message((TORTURE / "invalid" / "insuf.sip").read_bytes())
     assert info.value.partial is None
+
+
+@pytest.mark.parametrize("name", ["scalar02", "badaspec", "baddn", "quotbal", "badinv01"])
+def test_malformed_but_present_headers_are_copied_into_the_answer(name: str) -> None:
+    """The 400 copies Via/From/To/Call-ID/CSeq verbatim, so they need not be valid."""
+    data = (TORTURE / "invalid" / f"{name}.sip").read_bytes()
+    with pytest.raises(ProtocolError) as info:
+        parse_message(data)
+    partial = info.value.partial
+    assert isinstance(partial, Request)
+    answer = bytes(make_response(partial, info.value.status))
+    assert answer.startswith(b"SIP/2.0 400 ")
+    for name_ in ("call-id", "cseq"):
+        assert partial.headers.lines(name_)[0].encode() in answer
 
 
 def test_wsinv_details() -> None:
