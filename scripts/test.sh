@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a Debian machine with Python, then runs the whole suite.
-# Debian packages: sip-tester (sipp) and iproute2 (ip netns), installed only where missing.
+# Debian packages: sip-tester (sipp), iproute2 (ip netns) and sipvicious (svcrack), installed
+# only where missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 command -v sipp >/dev/null 2>&1 || need+=(sip-tester)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
+command -v svcrack >/dev/null 2>&1 || need+=(sipvicious)
 if ((${#need[@]})); then
     if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
     $SUDO apt-get update -qq

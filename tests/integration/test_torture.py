@@ -92,4 +92,4 @@ def test_torture_messages_get_the_rfc_answers(namespace: str, tmp_path: Path) ->
         elif first_final not in UA_ANSWERS[stem]:
             problems.append(f"{name}: expected one of {sorted(UA_ANSWERS[stem])}, "
                             f"got {statuses}")
-    assert not problems, "\n".join(problems + ["unmatched:", *report["unmatched"]])
+    assert not problems, "\n".join([*problems, "unmatched:", *report["unmatched"]])
