@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
-from softswitch.call.registrar import BindingChange, Registrar
+from softswitch.call.actions import Action, LogEvent, PersistBindings, Respond
+from softswitch.call.b2bua import B2BUA, Offered
+from softswitch.call.registrar import Registrar
 from softswitch.call.registrar import Source as RegistrarSource
 from softswitch.errors import ProtocolError
 from softswitch.sip.auth import WWW, AuthResult, DigestAuthenticator
@@ -24,40 +25,26 @@ from softswitch.sip.transaction_events import (
     AckReceived,
     CancelReceived,
     RequestReceived,
+    ResponseReceived,
+    StrayResponse,
     TransactionEvent,
-    TransactionId,
+    TransactionTimeout,
 )
+
+__all__ = ["Action", "LogEvent", "PersistBindings", "Respond", "UserAgentCore"]
 
 log = logging.getLogger(__name__)
 
 #: methods this switch serves
-ALLOWED = ("REGISTER", "OPTIONS", "INVITE", "ACK", "CANCEL", "BYE")
+ALLOWED = ("REGISTER", "OPTIONS", "INVITE", "ACK", "CANCEL", "BYE", "UPDATE")
 #: methods it knows of (RFC 3261 and its extensions) but does not serve: 405
 KNOWN_NOT_SERVED = frozenset({"SUBSCRIBE", "NOTIFY", "REFER", "MESSAGE", "INFO", "PRACK",
-                              "UPDATE", "PUBLISH"})
+                              "PUBLISH"})
+#: requests that belong to a dialog when they carry a To tag
+_DIALOG_METHODS = frozenset({"INVITE", "BYE", "UPDATE"})
 #: option tags this switch implements (Require of anything else gets 420); none yet
 SUPPORTED: tuple[str, ...] = ()
 ACCEPT = "application/sdp"
-
-
-@dataclass(frozen=True)
-class Respond:
-    tid: TransactionId
-    response: Response
-
-
-@dataclass(frozen=True)
-class PersistBindings:
-    changes: tuple[BindingChange, ...]
-
-
-@dataclass(frozen=True)
-class LogEvent:
-    kind: str
-    fields: dict[str, object] = field(default_factory=dict)
-
-
-Action = Respond | PersistBindings | LogEvent
 
 
 def _capabilities() -> list[tuple[str, str]]:
@@ -66,12 +53,15 @@ def _capabilities() -> list[tuple[str, str]]:
 
 
 class UserAgentCore:
-    """Answers requests for the registrar and capability queries; calls come later."""
+    """Checks every request, answers the registrar and capability queries itself, and
+    hands calls (authenticated INVITEs, in-dialog requests, our own transactions) to
+    the B2BUA."""
 
     def __init__(self, *, registrar: Registrar, authenticator: DigestAuthenticator,
                  throttle: AuthFailureThrottle, user_agent: str,
-                 tag_factory: Callable[[], str]) -> None:
+                 tag_factory: Callable[[], str], b2bua: B2BUA | None = None) -> None:
         self.registrar = registrar
+        self.b2bua = b2bua
         self.authenticator = authenticator
         self.throttle = throttle
         self.server_header = user_agent
@@ -81,13 +71,25 @@ class UserAgentCore:
 
     def handle(self, event: TransactionEvent, now: float, wall: float) -> list[Action]:
         """`now` is monotonic time (throttle, nonces); `wall` the epoch (bindings)."""
+        b2bua = self.b2bua
         if isinstance(event, RequestReceived):
             return self._request(event, now, wall)
         if isinstance(event, CancelReceived):
+            handled = b2bua.on_cancel(event.tid, now, wall) if b2bua else None
+            if handled is not None:
+                return handled
             # an INVITE we are still processing: it ends with 487 (§9.2)
             return [Respond(event.tid, self._response(event.request, 487))]
+        if b2bua is None:
+            return []
         if isinstance(event, AckReceived):
-            return []  # the ACK to a 2xx of a dialog; there are no dialogs yet
+            return b2bua.on_ack(event.request, event.source, now, wall)
+        if isinstance(event, ResponseReceived):
+            return b2bua.on_response(event.tid, event.response, now, wall)
+        if isinstance(event, StrayResponse):
+            return b2bua.on_stray_2xx(event.response, now, wall)
+        if isinstance(event, TransactionTimeout):
+            return b2bua.on_timeout(event.tid, now, wall)
         return []
 
     # -- requests -------------------------------------------------------------------------
@@ -104,13 +106,19 @@ class UserAgentCore:
             if unsupported:
                 return [Respond(tid, self._response(
                     request, 420, headers=[("Unsupported", ", ".join(unsupported))]))]
+        if method in _DIALOG_METHODS and request.to.tag is not None:
+            handled = (self.b2bua.in_dialog(tid, request, event.source, now, wall)
+                       if self.b2bua else None)
+            if handled is None:
+                return [Respond(tid, self._response(request, 481))]
+            return handled
         if method == "OPTIONS":
             return [Respond(tid, self._response(request, 200, headers=_capabilities()))]
         if method == "REGISTER":
             return self._register(event, now, wall)
         if method == "INVITE":
-            return self._invite(event, now)
-        if method == "BYE":
+            return self._invite(event, now, wall)
+        if method in ("BYE", "UPDATE"):
             return [Respond(tid, self._response(request, 481))]
         return [Respond(tid, self._response(request, 500))]
 
@@ -161,15 +169,18 @@ class UserAgentCore:
                     "source": f"{source.transport}:{source.host}:{source.port}"}))
         return actions
 
-    def _invite(self, event: RequestReceived, now: float) -> list[Action]:
+    def _invite(self, event: RequestReceived, now: float, wall: float) -> list[Action]:
         verdict = self._authenticate(event, now)
         if verdict is None:
             return []
         if not isinstance(verdict, AuthResult):
             return [verdict]
-        # call routing is not part of this switch yet: say so instead of ringing nothing
-        return [Respond(event.tid, self._response(event.request, 480,
-                                                  "Temporarily Unavailable (no route)"))]
+        assert verdict.username is not None
+        if self.b2bua is None:
+            return [Respond(event.tid, self._response(event.request, 480,
+                                                      "Temporarily Unavailable (no route)"))]
+        return self.b2bua.offer(Offered(event.tid, event.request, event.source,
+                                        verdict.username), now, wall)
 
     def _response(self, request: Request, status: int, reason: str | None = None,
                   headers: list[tuple[str, str]] | None = None) -> Response:

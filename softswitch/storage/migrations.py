@@ -52,6 +52,26 @@ MIGRATIONS: tuple[Migration, ...] = (
         ) WITHOUT ROWID;
         CREATE INDEX bindings_expires_at ON bindings (expires_at);
     """),
+    (3, """
+        -- one row per call; the fields of softswitch.call.cdr.CallRecord
+        CREATE TABLE cdrs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            call_id TEXT NOT NULL,      -- the caller's Call-ID
+            caller TEXT NOT NULL,
+            callee TEXT NOT NULL,
+            started_at REAL NOT NULL,   -- wall clock
+            answered_at REAL,
+            ended_at REAL NOT NULL,
+            ring_seconds REAL NOT NULL,
+            talk_seconds REAL NOT NULL,
+            disposition TEXT NOT NULL,  -- answered, busy, no-answer, cancelled, failed
+            hangup_side TEXT,           -- caller, callee, switch
+            sip_status INTEGER,         -- the final status the caller got
+            legs TEXT NOT NULL          -- JSON list: role, peer, status, RTCP quality
+        );
+        CREATE INDEX cdrs_started_at ON cdrs (started_at);
+        CREATE INDEX cdrs_call_id ON cdrs (call_id);
+    """),
 )
 
 LATEST = MIGRATIONS[-1][0]

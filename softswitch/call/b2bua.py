@@ -1,0 +1,744 @@
+"""The back-to-back user agent: one caller leg, its callee legs, and the bridge between.
+
+Sans-IO. The UA core hands it requests it has already checked (and authenticated), and
+the transaction layer's events for the transactions it started; it drives the layer it
+was given and returns the actions for the edge (media, logs, records). What happens to
+a call is looked up in `model.CALL_TRANSITIONS`; this class finds the leg, turns the SIP
+message into a CallEvent and runs the table's steps.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from softswitch.call.actions import (
+    Action,
+    BridgeMedia,
+    CloseMedia,
+    LogEvent,
+    MediaParams,
+    OpenMedia,
+    UpdateMedia,
+    WriteCallRecord,
+)
+from softswitch.call.cdr import CallRecord, Disposition, LegRecord
+from softswitch.call.dialplan import DialPlan, Refuse, RingExtension
+from softswitch.call.location import Binding, contact_uri
+from softswitch.call.model import (
+    CALL_TRANSITIONS,
+    ENDINGS,
+    Call,
+    CallEvent,
+    CallState,
+    Leg,
+    LegState,
+    Role,
+    Step,
+    best_failure,
+    disposition_of_failure,
+)
+from softswitch.call.ports import PortPool
+from softswitch.errors import ProtocolError
+from softswitch.sdp.description import SessionDescription
+from softswitch.sdp.negotiation import (
+    DEFAULT_CODECS,
+    TELEPHONE_EVENT,
+    LocalSdp,
+    Negotiated,
+    SdpCodec,
+    negotiate,
+)
+from softswitch.sip.dialog import Dialog, DialogError, DialogId, new_tag
+from softswitch.sip.headers import parse_name_addr
+from softswitch.sip.message import Headers, Request, Response, make_response
+from softswitch.sip.routing import Destination, Source
+from softswitch.sip.transaction import TransactionError, TransactionLayer
+from softswitch.sip.transaction_events import TransactionId
+from softswitch.sip.uri import format_host
+from softswitch.timers import Deadlines
+
+log = logging.getLogger(__name__)
+
+SDP = "application/sdp"
+ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE"
+
+
+@dataclass(frozen=True)
+class CallSettings:
+    ring_timeout: float = 30.0
+    #: the address phones reach our RTP ports at (the listener's, or a configured one)
+    media_address: str = "127.0.0.1"
+    codecs: tuple[SdpCodec, ...] = DEFAULT_CODECS
+
+
+@dataclass(frozen=True)
+class Offered:
+    """An authenticated INVITE outside any dialog: a new call."""
+
+    tid: TransactionId
+    request: Request
+    source: Source
+    user: str  # who authenticated
+
+
+def _destination(source: Source) -> Destination:
+    return Destination(source.transport, source.host, source.port, source.connection)
+
+
+def _binding_destination(binding: Binding) -> Destination:
+    connection = int(binding.connection_id) if binding.connection_id.isdigit() else None
+    return Destination(binding.source_transport.lower(), binding.source_host,
+                       binding.source_port, connection)
+
+
+def _body_sdp(message: Request | Response) -> SessionDescription | None:
+    """The SDP in a message body, None when there is none; SdpError when it is broken."""
+    if not message.body:
+        return None
+    kind = (message.content_type or SDP).split(";")[0].strip().lower()
+    if kind != SDP:
+        return None
+    return SessionDescription.parse(message.body)
+
+
+class B2BUA:
+    def __init__(self, *, layer: TransactionLayer, dial_plan: DialPlan,
+                 lookup: Callable[[str], list[Binding]], ports: PortPool,
+                 local: dict[str, tuple[str, int]], domain: str,
+                 settings: CallSettings | None = None,
+                 tag_factory: Callable[[], str] = new_tag,
+                 call_id_factory: Callable[[], str] | None = None) -> None:
+        self.layer = layer
+        self.dial_plan = dial_plan
+        self._lookup = lookup
+        self.ports = ports
+        self._local = local  # transport -> our (host, port)
+        self.domain = domain
+        self.settings = settings or CallSettings()
+        self._new_tag = tag_factory
+        self._new_call_id = call_id_factory or (lambda: secrets.token_hex(12))
+        self._keys = itertools.count(1)
+        self._leg_ids = itertools.count(1)
+        self.calls: dict[int, Call] = {}
+        self._by_tid: dict[TransactionId, Leg] = {}
+        self._by_dialog: dict[DialogId, Leg] = {}
+        #: caller legs by (Call-ID, From tag): for peers whose ACK or BYE has a wrong To tag
+        self._callers: dict[tuple[str, str | None], Leg] = {}
+        #: callee legs by the Call-ID of our INVITE: a 2xx of an unknown fork finds its leg
+        self._callee_invites: dict[str, Leg] = {}
+        self._timers: Deadlines[int] = Deadlines()
+        self._out: list[Action] = []
+        self._now = 0.0
+        self._wall = 0.0
+        self._steps: dict[Step, Callable[[Call, Leg | None], None]] = {
+            Step.SEND_RINGING: self._send_ringing,
+            Step.CONNECT: self._connect,
+            Step.DROP_LATE_CALLEE: self._drop_late_callee,
+            Step.REJECT_CALLER: self._reject_caller,
+            Step.ANSWER_CANCEL: self._answer_cancel,
+            Step.REJECT_NO_ANSWER: self._reject_no_answer,
+            Step.CANCEL_CALLEES: self._cancel_callees,
+            Step.HANG_UP_CALLEE: self._hang_up_callee,
+            Step.HANG_UP_CALLER: self._hang_up_caller,
+        }
+
+    # -- counters ----------------------------------------------------------------------
+
+    @property
+    def live_legs(self) -> int:
+        return sum(len(call.live_legs()) for call in self.calls.values())
+
+    @property
+    def dialogs(self) -> int:
+        return len(self._by_dialog)
+
+    def owns(self, tid: TransactionId) -> bool:
+        return tid in self._by_tid
+
+    def get_timer(self) -> float | None:
+        return self._timers.next()
+
+    def _take(self) -> list[Action]:
+        out, self._out = self._out, []
+        return out
+
+    def _clock(self, now: float, wall: float) -> None:
+        self._now, self._wall = now, wall
+
+    # -- a new call ----------------------------------------------------------------------
+
+    def offer(self, offered: Offered, now: float, wall: float) -> list[Action]:
+        self._clock(now, wall)
+        request = offered.request
+        refusal = self._check_offer(request)
+        if refusal is not None:
+            self._reply(offered.tid, request, *refusal)
+            return self._take()
+        number = request.uri.user if hasattr(request.uri, "user") else None
+        target = self.dial_plan.route(number or "")
+        if isinstance(target, Refuse):
+            self._reply(offered.tid, request, target.status, target.reason)
+            return self._take()
+        assert isinstance(target, RingExtension)
+        bindings = self._lookup(target.extension)
+        if not bindings:
+            self._reply(offered.tid, request, 480, "Temporarily Unavailable")
+            return self._take()
+        try:
+            offer_sdp = _body_sdp(request)
+            if offer_sdp is None:
+                self._reply(offered.tid, request, 488, "Not Acceptable Here (SDP offer needed)")
+                return self._take()
+            chosen = negotiate(offer_sdp, self.settings.codecs)
+        except ProtocolError as error:
+            self._reply(offered.tid, request, error.status if error.status >= 400 else 488,
+                        None)
+            return self._take()
+        port = self.ports.allocate()
+        if port is None:
+            self._reply(offered.tid, request, 503, "Service Unavailable (no RTP ports)")
+            return self._take()
+        call = Call(next(self._keys), request.call_id, offered.user, target.extension, wall)
+        caller = Leg(next(self._leg_ids), Role.CALLER, call, request, offered.tid,
+                     _destination(offered.source), port, self._local_sdp(),
+                     f"{offered.source.transport}:{offered.source.host}:{offered.source.port}",
+                     local_tag=self._new_tag(), offer=offer_sdp)
+        call.caller_leg = caller
+        self.calls[call.key] = call
+        self._by_tid[offered.tid] = caller
+        self._callers[(request.call_id, request.from_.tag)] = caller
+        self._reply(offered.tid, request, 100, "Trying", leg=None)
+        self._log("call.offered", call, caller=call.caller, callee=call.callee)
+        preference = [chosen.codec.name, *(c.name for c in chosen.other_codecs)]
+        for binding in bindings:
+            self._invite_callee(call, binding, preference)
+        if not call.callees:
+            self._event(call, CallEvent.ALL_CALLEES_FAILED, None)
+        else:
+            self._timers.set(call.key, now + self.settings.ring_timeout)
+        return self._take()
+
+    def _check_offer(self, request: Request) -> tuple[int, str | None] | None:
+        try:
+            contacts = request.contacts
+        except ProtocolError:
+            return (400, "Bad Contact")
+        if not contacts:
+            return (400, "Missing Contact")
+        if request.from_.tag is None:
+            return (400, "Missing From tag")
+        return None
+
+    def _local_sdp(self) -> LocalSdp:
+        return LocalSdp(self.settings.media_address, secrets.randbits(31))
+
+    def _codecs_in(self, preference: list[str]) -> list[SdpCodec]:
+        ours = {c.name.lower(): c for c in self.settings.codecs}
+        ordered = [ours[name.lower()] for name in preference if name.lower() in ours]
+        rest = [c for c in self.settings.codecs if c not in ordered]
+        return ordered + rest
+
+    def _via(self, destination: Destination) -> str:
+        transport = destination.transport.lower()
+        host, port = self._local.get(transport) or next(iter(self._local.values()))
+        return f"SIP/2.0/{transport.upper()} {format_host(host)}:{port};rport"
+
+    def _contact(self, destination: Destination) -> str:
+        transport = destination.transport.lower()
+        host, port = self._local.get(transport) or next(iter(self._local.values()))
+        suffix = "" if transport == "udp" else f";transport={transport}"
+        return f"<sip:switch@{format_host(host)}:{port}{suffix}>"
+
+    def _invite_callee(self, call: Call, binding: Binding, preference: list[str]) -> None:
+        port = self.ports.allocate()
+        if port is None:
+            log.warning("no RTP port for a callee leg of %s", call.call_id)
+            return
+        try:
+            uri = contact_uri(binding)
+        except ProtocolError:
+            self.ports.release(port)
+            return
+        destination = _binding_destination(binding)
+        sdp = self._local_sdp()
+        body = str(sdp.offer(port, self._codecs_in(preference))).encode()
+        caller = call.caller_leg
+        assert caller is not None
+        display = caller.invite.from_.display
+        name = f'"{display}" ' if display else ""
+        headers = Headers([
+            ("Via", self._via(destination)), ("Max-Forwards", "70"),
+            ("From", f"{name}<sip:{call.caller}@{self.domain}>;tag={self._new_tag()}"),
+            ("To", f"<sip:{call.callee}@{self.domain}>"),
+            ("Call-ID", self._new_call_id()), ("CSeq", "1 INVITE"),
+            ("Contact", self._contact(destination)), ("Allow", ALLOW),
+            ("Content-Type", SDP)])
+        invite = Request("INVITE", uri, headers, body)
+        try:
+            tid = self.layer.send_request(invite, destination, self._now)
+        except TransactionError as error:
+            log.warning("cannot invite %s: %s", binding.contact, error)
+            self.ports.release(port)
+            return
+        leg = Leg(next(self._leg_ids), Role.CALLEE, call, invite, tid, destination, port, sdp,
+                  binding.contact)
+        call.callees.append(leg)
+        self._by_tid[tid] = leg
+        self._callee_invites[invite.call_id] = leg
+
+    # -- the table ---------------------------------------------------------------------
+
+    def _event(self, call: Call, event: CallEvent, leg: Leg | None) -> None:
+        transition = CALL_TRANSITIONS.get((call.state, event))
+        if transition is None:
+            return
+        before = call.state
+        call.state = transition.then
+        for step in transition.steps:
+            self._steps[step](call, leg)
+        if transition.then is CallState.ENDED and before is not CallState.ENDED:
+            self._end_call(call, event)
+        self._maybe_forget(call)
+
+    def _end_call(self, call: Call, event: CallEvent) -> None:
+        """The one place a call ends: its media closes, its end is logged."""
+        self._timers.cancel(call.key)
+        call.ended_at = self._wall
+        disposition, side = ENDINGS.get(event, (None, None))
+        if call.disposition is None:
+            call.disposition = disposition or (
+                Disposition.ANSWERED if call.answered_at is not None else Disposition.FAILED)
+        if call.hangup_side is None:
+            call.hangup_side = side
+        for leg in call.legs:
+            self._close_media(leg)
+        self._log("call.ended", call, disposition=call.disposition.value,
+                  hangup=None if call.hangup_side is None else call.hangup_side.value,
+                  status=call.sip_status)
+
+    def _maybe_forget(self, call: Call) -> None:
+        """The one place a call is forgotten: when it has ended and its last leg is gone."""
+        if call.ended_at is None or call.live_legs() or call.key not in self.calls:
+            return
+        del self.calls[call.key]
+        assert call.ended_at is not None and call.disposition is not None
+        record = CallRecord(
+            call.call_id, call.caller, call.callee, call.started_at, call.answered_at,
+            call.ended_at, call.disposition, call.hangup_side, call.sip_status,
+            tuple(LegRecord(leg.id, leg.role.value, leg.peer, leg.status)
+                  for leg in call.legs))
+        self._out.append(WriteCallRecord(record))
+
+    # -- steps -------------------------------------------------------------------------
+
+    def _send_ringing(self, call: Call, leg: Leg | None) -> None:
+        caller = call.caller_leg
+        assert caller is not None
+        if not caller.rang:
+            caller.rang = True
+            self._reply(caller.tid, caller.invite, 180, "Ringing", leg=caller)
+            self._log("call.ringing", call)
+
+    def _connect(self, call: Call, leg: Leg | None) -> None:
+        assert leg is not None
+        caller = call.caller_leg
+        assert caller is not None and caller.offer is not None
+        call.winner = leg
+        for other in call.callees:
+            if other is not leg:
+                self._cancel(other)
+        assert leg.media is not None
+        codec = next((c for c in self.settings.codecs
+                      if c.name.lower() == leg.media.codec.lower()), None)
+        capabilities = list(self.settings.codecs)
+        if codec is not None:
+            only = [codec, *(c for c in self.settings.codecs if c.name.lower() == TELEPHONE_EVENT)]
+            try:
+                negotiate(caller.offer, only)
+                capabilities = only
+            except ProtocolError:
+                pass
+        answer = caller.sdp.answer(caller.offer, capabilities, caller.port)
+        caller.media = _media_params(negotiate(caller.offer, capabilities))
+        response = self._response(caller.invite, 200, None, caller.local_tag,
+                                  [("Contact", self._contact(caller.destination)),
+                                   ("Allow", ALLOW), ("Content-Type", SDP)],
+                                  str(answer).encode())
+        if not self._send_response(caller.tid, response):
+            self._event(call, CallEvent.CALLER_LOST, None)
+            return
+        caller.status = 200
+        caller.state = LegState.CONFIRMED
+        caller.dialog = Dialog.as_uas(caller.invite, response,
+                                      parse_name_addr(self._contact(caller.destination)))
+        self._by_dialog[caller.dialog.id] = caller
+        call.answered_at = self._wall
+        call.sip_status = 200
+        call.disposition = Disposition.ANSWERED
+        self._timers.cancel(call.key)
+        self._open_media(caller)
+        self._open_media(leg)
+        self._out.append(BridgeMedia(caller.id, leg.id))
+        self._log("call.answered", call, contact=leg.peer)
+
+    def _drop_late_callee(self, call: Call, leg: Leg | None) -> None:
+        assert leg is not None
+        self._send_bye(leg)
+
+    def _reject_caller(self, call: Call, leg: Leg | None) -> None:
+        status = best_failure([c.status for c in call.callees if c.status is not None])
+        call.disposition = disposition_of_failure(status)
+        self._fail_caller(call, status, None)
+
+    def _answer_cancel(self, call: Call, leg: Leg | None) -> None:
+        self._fail_caller(call, 487, None)
+
+    def _reject_no_answer(self, call: Call, leg: Leg | None) -> None:
+        self._fail_caller(call, 480, "Temporarily Unavailable (no answer)")
+
+    def _fail_caller(self, call: Call, status: int, reason: str | None) -> None:
+        caller = call.caller_leg
+        assert caller is not None
+        call.sip_status = status
+        self._reply(caller.tid, caller.invite, status, reason, leg=caller)
+        caller.status = status
+        self._leg_ended(caller)
+
+    def _cancel_callees(self, call: Call, leg: Leg | None) -> None:
+        for callee in call.callees:
+            self._cancel(callee)
+
+    def _hang_up_callee(self, call: Call, leg: Leg | None) -> None:
+        if call.winner is not None:
+            self._send_bye(call.winner)
+
+    def _hang_up_caller(self, call: Call, leg: Leg | None) -> None:
+        if call.caller_leg is not None:
+            self._send_bye(call.caller_leg)
+
+    # -- leg mechanics -----------------------------------------------------------------
+
+    def _cancel(self, leg: Leg) -> None:
+        if leg.state is LegState.INVITING:
+            leg.state = LegState.CANCELLING
+            try:
+                self.layer.cancel(leg.tid, self._now)
+            except TransactionError:
+                self._leg_ended(leg)
+
+    def _send_bye(self, leg: Leg) -> None:
+        if leg.state is not LegState.CONFIRMED or leg.dialog is None:
+            return
+        if leg.role is Role.CALLER and not leg.acked:
+            leg.bye_pending = True  # §15: not before the ACK (or timer L)
+            return
+        try:
+            bye = leg.dialog.create_request("BYE", via=self._via(leg.destination))
+            tid = self.layer.send_request(bye, leg.destination, self._now)
+        except (DialogError, TransactionError) as error:
+            log.warning("cannot send BYE on leg %d: %s", leg.id, error)
+            self._leg_ended(leg)
+            return
+        leg.state = LegState.ENDING
+        leg.bye_tid = tid
+        self._by_tid[tid] = leg
+
+    def _leg_ended(self, leg: Leg) -> None:
+        if leg.state is LegState.ENDED:
+            return
+        leg.state = LegState.ENDED
+        self._close_media(leg)
+        self.ports.release(leg.port)
+        for tid in (leg.tid, leg.bye_tid):
+            if tid is not None and self._by_tid.get(tid) is leg:
+                del self._by_tid[tid]
+        if leg.dialog is not None:
+            leg.dialog.terminate()
+            self._by_dialog.pop(leg.dialog.id, None)
+        if leg.role is Role.CALLER:
+            key = (leg.invite.call_id, leg.invite.from_.tag)
+            if self._callers.get(key) is leg:
+                del self._callers[key]
+        elif self._callee_invites.get(leg.invite.call_id) is leg:
+            del self._callee_invites[leg.invite.call_id]
+        self._maybe_forget(leg.call)
+
+    def _open_media(self, leg: Leg) -> None:
+        if leg.media is not None and not leg.media_open:
+            leg.media_open = True
+            self._out.append(OpenMedia(leg.id, leg.port, leg.media))
+
+    def _close_media(self, leg: Leg) -> None:
+        if leg.media_open:
+            leg.media_open = False
+            self._out.append(CloseMedia(leg.id))
+
+    def _response(self, request: Request, status: int, reason: str | None,
+                  to_tag: str | None, headers: list[tuple[str, str]] | None = None,
+                  body: bytes = b"") -> Response:
+        response = make_response(request, status, reason,
+                                 to_tag=to_tag if status > 100 else None,
+                                 headers=headers or ())
+        response.body = body
+        return response
+
+    def _reply(self, tid: TransactionId, request: Request, status: int, reason: str | None,
+               leg: Leg | None = None) -> bool:
+        to_tag = leg.local_tag if leg is not None and leg.local_tag else self._new_tag()
+        return self._send_response(tid, self._response(request, status, reason, to_tag))
+
+    def _send_response(self, tid: TransactionId, response: Response) -> bool:
+        try:
+            self.layer.respond(tid, response, self._now)
+        except TransactionError as error:
+            log.debug("response %d dropped: %s", response.status, error)
+            return False
+        return True
+
+    def _log(self, kind: str, call: Call, **fields: object) -> None:
+        self._out.append(LogEvent(kind, dict(fields), call_id=call.call_id))
+
+    # -- from the UA core: the caller's side --------------------------------------------
+
+    def on_cancel(self, tid: TransactionId, now: float, wall: float) -> list[Action] | None:
+        """None when the INVITE is not one of ours."""
+        leg = self._by_tid.get(tid)
+        if leg is None or leg.role is not Role.CALLER:
+            return None
+        self._clock(now, wall)
+        self._event(leg.call, CallEvent.CALLER_CANCELLED, leg)
+        return self._take()
+
+    def on_ack(self, request: Request, source: Source, now: float,
+               wall: float) -> list[Action]:
+        self._clock(now, wall)
+        leg = self._by_dialog.get(DialogId.of_incoming_request(request))
+        if leg is None:
+            leg = self._tolerated_ack(request, source, now)
+        if leg is None or leg.role is not Role.CALLER or leg.acked:
+            return self._take()
+        if request.cseq.seq != leg.invite.cseq.seq:
+            return self._take()  # the ACK of a re-INVITE's 2xx
+        leg.acked = True
+        if leg.bye_pending:
+            leg.bye_pending = False
+            self._send_bye(leg)
+        return self._take()
+
+    def _tolerated_ack(self, request: Request, source: Source, now: float) -> Leg | None:
+        """pyVoIP's ACK carries a fresh To tag: match Call-ID, From tag and CSeq number,
+        and hand the transaction layer the ACK it should have been so the 2xx stops."""
+        leg = self._callers.get((request.call_id, request.from_.tag))
+        if leg is None or leg.dialog is None or request.cseq.seq != leg.invite.cseq.seq:
+            return None
+        fixed = Request("ACK", request.uri, request.headers.copy(), request.body)
+        fixed.headers.set("To", str(leg.dialog.local_uri))
+        try:
+            self.layer.receive(fixed, source, now)
+        except ProtocolError:
+            pass
+        return leg
+
+    def in_dialog(self, tid: TransactionId, request: Request, source: Source, now: float,
+                  wall: float) -> list[Action] | None:
+        """BYE, re-INVITE or UPDATE with a To tag; None when it matches no dialog (481)."""
+        self._clock(now, wall)
+        leg = self._by_dialog.get(DialogId.of_incoming_request(request))
+        if leg is None and request.method == "BYE":
+            leg = self._callers.get((request.call_id, request.from_.tag))
+            if leg is not None and leg.dialog is None:
+                leg = None
+        if leg is None or leg.dialog is None:
+            return None
+        try:
+            leg.dialog.on_request(request)
+        except ProtocolError as error:
+            self._reply(tid, request, error.status, error.reason, leg=leg)
+            return self._take()
+        if request.method == "BYE":
+            self._reply(tid, request, 200, None, leg=leg)
+            leg.status = leg.status or 200
+            call = leg.call
+            was_pending = leg.state
+            self._leg_ended(leg)
+            if was_pending is LegState.CONFIRMED:
+                event = (CallEvent.CALLER_HUNG_UP if leg.role is Role.CALLER
+                         else CallEvent.CALLEE_HUNG_UP)
+                self._event(call, event, leg)
+            return self._take()
+        self._refresh(tid, request, leg)
+        return self._take()
+
+    def _refresh(self, tid: TransactionId, request: Request, leg: Leg) -> None:
+        """A session refresh (re-INVITE or UPDATE): answer a new offer from our port."""
+        if leg.state is not LegState.CONFIRMED:
+            self._reply(tid, request, 491 if leg.state is LegState.INVITING else 481, None,
+                        leg=leg)
+            return
+        headers = [("Contact", self._contact(leg.destination)), ("Allow", ALLOW)]
+        try:
+            offer = _body_sdp(request)
+        except ProtocolError:
+            self._reply(tid, request, 488, None, leg=leg)
+            return
+        if offer is None:
+            if request.method == "UPDATE":
+                self._send_response(tid, self._response(request, 200, None, None, headers))
+                return
+            preference = [leg.media.codec] if leg.media is not None else []
+            body = str(leg.sdp.offer(leg.port, self._codecs_in(preference))).encode()
+            self._send_response(tid, self._response(request, 200, None, None,
+                                                    [*headers, ("Content-Type", SDP)], body))
+            return
+        preference = [leg.media.codec] if leg.media is not None else []
+        first = self._codecs_in(preference)
+        try:
+            answer = leg.sdp.answer(offer, first, leg.port)
+            params = _media_params(negotiate(offer, first))
+        except ProtocolError as error:
+            self._reply(tid, request, error.status if error.status >= 400 else 488, None,
+                        leg=leg)
+            return
+        self._send_response(tid, self._response(request, 200, None, None,
+                                                [*headers, ("Content-Type", SDP)],
+                                                str(answer).encode()))
+        if params != leg.media:
+            leg.media = params
+            if leg.media_open:
+                self._out.append(UpdateMedia(leg.id, params))
+
+    # -- from the transaction layer: our transactions ----------------------------------
+
+    def on_response(self, tid: TransactionId, response: Response, now: float,
+                    wall: float) -> list[Action]:
+        self._clock(now, wall)
+        leg = self._by_tid.get(tid)
+        if leg is None:
+            return self._take()
+        if tid == leg.bye_tid:
+            if response.status >= 200:
+                self._leg_ended(leg)
+            return self._take()
+        if leg.role is not Role.CALLEE or tid != leg.tid:
+            return self._take()
+        status = response.status
+        if status < 200:
+            if status > 100 and leg.state is LegState.INVITING:
+                self._event(leg.call, CallEvent.CALLEE_RINGING, leg)
+            return self._take()
+        if status < 300:
+            self._callee_answered(leg, response)
+        else:
+            self._callee_failed(leg, status)
+        return self._take()
+
+    def _callee_answered(self, leg: Leg, response: Response) -> None:
+        late = leg.state is LegState.CANCELLING or leg.call.state in (
+            CallState.ANSWERED, CallState.ENDED)
+        try:
+            dialog = Dialog.as_uac(leg.invite, response,
+                                   parse_name_addr(self._contact(leg.destination)))
+        except (DialogError, ProtocolError) as error:
+            log.warning("callee leg %d: unusable 2xx (%s)", leg.id, error)
+            leg.status = 502
+            self._leg_ended(leg)
+            self._after_callee_failed(leg.call)
+            return
+        leg.dialog = dialog
+        self._by_dialog[dialog.id] = leg
+        leg.state = LegState.CONFIRMED
+        leg.status = response.status
+        ack = dialog.create_request("ACK", via=self._via(leg.destination))
+        leg.ack = ack
+        self.layer.send_message(ack, leg.destination)
+        leg.acked = True
+        if late:
+            if leg.call.state in (CallState.ANSWERED, CallState.ENDED):
+                self._event(leg.call, CallEvent.CALLEE_ANSWERED, leg)
+            else:
+                self._send_bye(leg)
+            return
+        try:
+            answer = _body_sdp(response)
+            params = _media_params(negotiate(answer, self.settings.codecs)) if answer else None
+        except ProtocolError:
+            params = None
+        if params is None:
+            leg.status = 488
+            self._send_bye(leg)
+            self._after_callee_failed(leg.call)
+            return
+        leg.media = params
+        self._event(leg.call, CallEvent.CALLEE_ANSWERED, leg)
+
+    def _callee_failed(self, leg: Leg, status: int) -> None:
+        leg.status = status
+        self._leg_ended(leg)
+        self._after_callee_failed(leg.call)
+
+    def _after_callee_failed(self, call: Call) -> None:
+        if call.state in (CallState.ROUTING, CallState.ALERTING) and not any(
+                c.state in (LegState.INVITING, LegState.CONFIRMED) for c in call.callees):
+            self._event(call, CallEvent.ALL_CALLEES_FAILED, None)
+        else:
+            self._maybe_forget(call)
+
+    def on_stray_2xx(self, response: Response, now: float, wall: float) -> list[Action]:
+        """A 2xx retransmitted after its transaction ended: our ACK got lost, resend it;
+        a 2xx of a dialog we never knew (a late fork) gets an ACK and a BYE."""
+        self._clock(now, wall)
+        leg = self._by_dialog.get(DialogId.of_incoming_response(response))
+        if leg is not None:
+            if leg.ack is not None:
+                self.layer.send_message(leg.ack, leg.destination)
+            return self._take()
+        leg = self._callee_invites.get(response.call_id)
+        if leg is None or response.from_.tag != leg.invite.from_.tag:
+            return self._take()
+        try:
+            dialog = Dialog.as_uac(leg.invite, response)
+            self.layer.send_message(dialog.create_request("ACK", via=self._via(
+                leg.destination)), leg.destination)
+            bye = dialog.create_request("BYE", via=self._via(leg.destination))
+            self.layer.send_request(bye, leg.destination, now)
+        except (DialogError, ProtocolError, TransactionError) as error:
+            log.debug("stray 2xx not ended: %s", error)
+        return self._take()
+
+    def on_timeout(self, tid: TransactionId, now: float, wall: float) -> list[Action]:
+        self._clock(now, wall)
+        leg = self._by_tid.get(tid)
+        if leg is None:
+            return self._take()
+        if tid == leg.bye_tid:
+            self._leg_ended(leg)
+        elif leg.role is Role.CALLEE:
+            if leg.state in (LegState.INVITING, LegState.CANCELLING):
+                self._callee_failed(leg, 408)
+        elif leg.state is LegState.CONFIRMED and not leg.acked:
+            # timer L: the ACK for our 2xx never came (§13.3.1.4): end the call
+            leg.acked = True
+            leg.bye_pending = False
+            self._event(leg.call, CallEvent.ACK_TIMEOUT, leg)
+            if leg.state is LegState.CONFIRMED:
+                self._send_bye(leg)
+        return self._take()
+
+    def handle_timer(self, now: float, wall: float) -> list[Action]:
+        self._clock(now, wall)
+        for key in self._timers.pop_due(now):
+            call = self.calls.get(key)
+            if call is not None:
+                self._event(call, CallEvent.RING_TIMEOUT, None)
+        return self._take()
+
+
+def _media_params(negotiated: Negotiated) -> MediaParams:
+    remote = (None if negotiated.remote_address is None or negotiated.remote_port == 0
+              else (negotiated.remote_address, negotiated.remote_port))
+    return MediaParams(negotiated.codec.name.upper(), negotiated.payload_type,
+                       negotiated.telephone_event_pt, remote)
