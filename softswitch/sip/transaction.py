@@ -72,7 +72,7 @@ __all__ = [
 ]
 
 
-_AckKey = tuple[str, int, str | None, str | None]
+_DialogKey = tuple[str, str | None, str | None]
 
 
 class TransactionError(Exception):
@@ -128,9 +128,9 @@ class TransactionLayer:
         self._transactions: dict[TransactionId, _Transaction] = {}
         self._server_index: dict[ServerKey, TransactionId] = {}
         self._client_index: dict[ClientKey, TransactionId] = {}
-        #: INVITE server transactions that sent a 2xx, by what its ACK will carry:
-        #: (Call-ID, CSeq number, From tag, To tag)
-        self._accepted_index: dict[_AckKey, TransactionId] = {}
+        #: INVITE server transactions that sent a 2xx, by the dialog its ACK will carry:
+        #: (Call-ID, From tag, To tag)
+        self._accepted_index: dict[_DialogKey, TransactionId] = {}
         self._deadlines: Deadlines[tuple[TransactionId, Timer]] = Deadlines()
         self._events: deque[TransactionEvent] = deque()
         self._sends: deque[Outgoing] = deque()
@@ -282,15 +282,19 @@ class TransactionLayer:
             if txn is not None and (txn.state, Event.ACK) in TABLES[txn.kind]:
                 self._dispatch(txn, Event.ACK, now)  # the ACK of a non-2xx final response
                 return
-            accepted_tid = self._accepted_index.get(_ack_key(request, request.to.tag))
-            accepted = self._transactions.get(accepted_tid) if accepted_tid else None
-            if accepted is not None:
+            accepted = self._accepted_for(request)
+            if accepted is not None and accepted.request.cseq.seq == request.cseq.seq:
                 self._dispatch(accepted, Event.ACK_2XX, now)
             self._events.append(AckReceived(request, source))
             return
         if txn is not None:
             self._dispatch(txn, Event.REQUEST, now)
             return
+        accepted = self._accepted_for(request)
+        if accepted is not None and request.cseq.seq > accepted.request.cseq.seq:
+            # a later request in the dialog (a BYE whose ACK was lost) proves the 2xx
+            # arrived: stop re-sending it to a peer that has moved on
+            self._dispatch(accepted, Event.ACK_2XX, now)
         kind = Kind.INVITE_SERVER if request.method == "INVITE" else Kind.NON_INVITE_SERVER
         txn = _Transaction(
             tid=next(self._ids), kind=kind, request=request,
@@ -300,6 +304,13 @@ class TransactionLayer:
         self._transactions[txn.tid] = txn
         self._server_index[key] = txn.tid
         self._dispatch(txn, Event.START, now)
+
+    def _accepted_for(self, request: Request) -> _Transaction | None:
+        """The INVITE server transaction re-sending a 2xx in this request's dialog."""
+        if request.to.tag is None:
+            return None
+        tid = self._accepted_index.get(_dialog_key(request, request.to.tag))
+        return self._transactions.get(tid) if tid is not None else None
 
     def _receive_response(self, response: Response, now: float) -> None:
         key = client_key(response)
@@ -377,9 +388,9 @@ class TransactionLayer:
         if index.get(txn.key) == txn.tid:
             del index[txn.key]
         if txn.kind is Kind.INVITE_SERVER and txn.response is not None:
-            ack_key = _ack_key(txn.request, txn.response.to.tag)
-            if self._accepted_index.get(ack_key) == txn.tid:
-                del self._accepted_index[ack_key]
+            dialog_key = _dialog_key(txn.request, txn.response.to.tag)
+            if self._accepted_index.get(dialog_key) == txn.tid:
+                del self._accepted_index[dialog_key]
         if txn.announced:
             self._events.append(TransactionTerminated(txn.tid))
 
@@ -404,7 +415,7 @@ class TransactionLayer:
         assert txn.answer is not None
         txn.response, txn.answer = txn.answer, None
         if txn.kind is Kind.INVITE_SERVER and 200 <= txn.response.status < 300:
-            self._accepted_index[_ack_key(txn.request, txn.response.to.tag)] = txn.tid
+            self._accepted_index[_dialog_key(txn.request, txn.response.to.tag)] = txn.tid
         txn.response_bytes = bytes(txn.response)
         self._sends.append(Outgoing(txn.response_bytes, txn.destination))
 
@@ -494,8 +505,8 @@ class TransactionLayer:
             self._events.append(TransactionTimeout(txn.tid))
 
 
-def _ack_key(request: Request, to_tag: str | None) -> _AckKey:
-    return (request.call_id, request.cseq.seq, request.from_.tag, to_tag)
+def _dialog_key(request: Request, to_tag: str | None) -> _DialogKey:
+    return (request.call_id, request.from_.tag, to_tag)
 
 
 def _local_tag(invite: _Transaction) -> str | None:

@@ -371,6 +371,31 @@ def test_ack_for_2xx_with_another_to_tag_does_not_stop_the_retransmissions() -> 
     assert layer.state_of(received.tid) is State.ACCEPTED
 
 
+def test_a_later_request_in_the_dialog_stops_the_2xx_like_an_ack() -> None:
+    """The ACK was lost but the BYE came: the peer has the 2xx, stop re-sending it."""
+    layer, clock = TransactionLayer(), ManualClock()
+    layer.receive(request(), FROM_PEER, clock.now())
+    [received] = drain_events(layer)
+    assert isinstance(received, RequestReceived)
+    layer.respond(received.tid, make_response(received.request, 200, to_tag="srv"), 0)
+    drain_sends(layer)
+    other_dialog = request("BYE", branch="z9hG4bKother", cseq=2, to_tag="not-ours")
+    layer.receive(other_dialog, FROM_PEER, 0.1)
+    assert layer.state_of(received.tid) is State.ACCEPTED
+    bye = request("BYE", branch="z9hG4bKbye", cseq=2, to_tag="srv")
+    layer.receive(bye, FROM_PEER, 0.2)
+    assert layer.state_of(received.tid) is State.CONFIRMED
+    events = drain_events(layer)
+    assert [type(e) for e in events] == [RequestReceived, RequestReceived]
+    for event in events:
+        assert isinstance(event, RequestReceived)
+        layer.respond(event.tid, make_response(event.request, 200), 0.3)
+    drain_sends(layer)
+    assert run_timers(layer, clock, 100) == []  # no 2xx re-sent, no timeout reported
+    assert TransactionTimeout(received.tid) not in drain_events(layer)
+    assert_empty(layer)
+
+
 def test_invite_server_over_tcp_sends_the_2xx_once() -> None:
     layer, clock = TransactionLayer(), ManualClock()
     layer.receive(request(transport="TCP"), FROM_PEER_TCP, clock.now())
