@@ -73,6 +73,7 @@ __all__ = [
 
 
 _DialogKey = tuple[str, str | None, str | None]
+_CLIENT_KINDS = frozenset({Kind.INVITE_CLIENT, Kind.NON_INVITE_CLIENT})
 
 
 class TransactionError(Exception):
@@ -231,12 +232,15 @@ class TransactionLayer:
         txn = self._transactions.get(tid)
         if txn is None:
             raise TransactionError(f"no transaction {tid} (it may have ended)")
-        if txn.kind not in (Kind.INVITE_SERVER, Kind.NON_INVITE_SERVER):
+        if txn.kind in _CLIENT_KINDS:
             raise TransactionError(f"transaction {tid} is a client transaction")
         if not 100 <= response.status <= 699:
             raise TransactionError(f"status {response.status} out of range")
         txn.answer = response
-        self._dispatch(txn, _response_event(response.status, tu=True), now)
+        try:
+            self._dispatch(txn, _response_event(response.status, tu=True), now)
+        finally:
+            txn.answer = None
 
     def cancel(self, tid: TransactionId, now: float) -> None:
         """Cancel the INVITE of client transaction `tid` (§9.1).
@@ -259,7 +263,7 @@ class TransactionLayer:
         (§17.1.4). Server transactions stay; their responses may take a new connection."""
         lost = [txn for txn in self._transactions.values()
                 if txn.destination.connection == connection
-                and txn.kind in (Kind.INVITE_CLIENT, Kind.NON_INVITE_CLIENT)]
+                and txn.kind in _CLIENT_KINDS]
         for txn in lost:
             if txn.tid in self._transactions:
                 self._dispatch(txn, Event.TRANSPORT_ERROR, now)
@@ -382,11 +386,10 @@ class TransactionLayer:
         del self._transactions[txn.tid]
         for timer in Timer:
             self._deadlines.cancel((txn.tid, timer))
-        index: dict = (self._client_index
-                       if txn.kind in (Kind.INVITE_CLIENT, Kind.NON_INVITE_CLIENT)
-                       else self._server_index)
-        if index.get(txn.key) == txn.tid:
-            del index[txn.key]
+        index: dict[ServerKey, TransactionId] | dict[ClientKey, TransactionId] = (
+            self._client_index if txn.kind in _CLIENT_KINDS else self._server_index)
+        if index.get(txn.key) == txn.tid:  # type: ignore[arg-type]
+            del index[txn.key]  # type: ignore[arg-type]
         if txn.kind is Kind.INVITE_SERVER and txn.response is not None:
             dialog_key = _dialog_key(txn.request, txn.response.to.tag)
             if self._accepted_index.get(dialog_key) == txn.tid:

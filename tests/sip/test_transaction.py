@@ -7,7 +7,8 @@ import itertools
 import pytest
 
 from softswitch.clock import ManualClock
-from softswitch.sip.message import Request, Response, make_response
+from softswitch.errors import ProtocolError
+from softswitch.sip.message import Headers, Request, Response, make_response
 from softswitch.sip.parser import parse_message
 from softswitch.sip.routing import Destination, Source
 from softswitch.sip.transaction import (
@@ -668,3 +669,24 @@ def test_counts_by_kind() -> None:
     layer.receive(request("MESSAGE", branch="z9hG4bKe"), FROM_PEER, 0)
     assert layer.counts() == {Kind.INVITE_CLIENT: 1, Kind.NON_INVITE_CLIENT: 1,
                               Kind.INVITE_SERVER: 1, Kind.NON_INVITE_SERVER: 2}
+
+
+def test_bad_input_gets_a_protocol_error_or_a_transaction_error() -> None:
+    layer = TransactionLayer()
+    no_via = Request("OPTIONS", request().uri, Headers([("Call-ID", "x"), ("CSeq", "1 OPTIONS")]))
+    with pytest.raises(ProtocolError):
+        layer.receive(no_via, FROM_PEER, 0)
+    with pytest.raises(TransactionError):
+        layer.send_request(no_via, PEER, 0)
+    mismatched = request("OPTIONS")
+    mismatched.method = "INFO"
+    with pytest.raises(TransactionError, match="CSeq"):
+        layer.send_request(mismatched, PEER, 0)
+    layer.receive(request("OPTIONS"), FROM_PEER, 0)
+    [received] = drain_events(layer)
+    assert isinstance(received, RequestReceived)
+    with pytest.raises(TransactionError, match="range"):
+        layer.respond(received.tid, Response(700, "Nope", received.request.headers.copy()), 0)
+    with pytest.raises(TransactionError, match="no transaction"):
+        layer.respond(999, make_response(received.request, 200), 0)
+    assert len(layer) == 1  # the failed calls changed nothing
