@@ -3,6 +3,9 @@ merely says to."""
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from softswitch.sip.headers import parse_via
 from softswitch.sip.message import Request, make_response
 from softswitch.sip.parser import parse_message
@@ -138,3 +141,34 @@ def test_the_layer_answers_a_foreign_via_to_the_source_address_and_port() -> Non
     assert out is not None
     assert out.destination == Destination("udp", "127.0.0.1", 40000)
     assert b"received=127.0.0.1" in out.data
+
+
+HOSTS = st.sampled_from(["192.0.2.1", "127.0.0.1", "phone.example.com", "10.0.0.7",
+                         "[2001:db8::1]"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(host=HOSTS, port=st.none() | st.integers(1, 65535), rport=st.booleans(),
+       received=st.none() | HOSTS, maddr=st.none() | HOSTS,
+       transport=st.sampled_from(["UDP", "TCP"]),
+       source_host=st.sampled_from(["127.0.0.1", "10.0.0.7"]),
+       source_port=st.integers(1024, 65535))
+def test_a_response_only_ever_goes_to_the_source_address(
+        host: str, port: int | None, rport: bool, received: str | None, maddr: str | None,
+        transport: str, source_host: str, source_port: int) -> None:
+    text = f"SIP/2.0/{transport} {host}" + (f":{port}" if port else "")
+    if rport:
+        text += ";rport"
+    if received:
+        text += f";received={received.strip('[]')}"
+    if maddr:
+        text += f";maddr={maddr}"
+    via = parse_via(text + ";branch=z9hG4bKprop")
+    source = Source(transport.lower(), source_host, source_port, 3 if transport == "TCP" else None)
+    for candidate in (via, stamped_via(via, source)):
+        destination = response_destination(candidate, source)
+        assert destination.host == source_host
+        if transport == "UDP" and (rport or host.strip("[]") != source_host):
+            assert destination.port == source_port
+        if transport == "TCP":
+            assert destination.connection == 3
