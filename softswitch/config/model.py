@@ -3,12 +3,19 @@ with its kind, default and validator (see `schema`)."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from softswitch.config.callcenter import (
+    AgentSettings,
+    QueueSettings,
+    tiers_unique,
+)
+from softswitch.config.dids import DidConfig, one_destination
+from softswitch.config.features import FeaturesConfig, codes_distinct
+from softswitch.config.ivr import IvrConfig
 from softswitch.config.listen import ListenSpec, parse_listen_spec
 from softswitch.config.schema import (
     INTEGER,
@@ -21,55 +28,15 @@ from softswitch.config.schema import (
     setting,
     unique,
 )
-
-_DOMAIN = re.compile(r"^[A-Za-z0-9._-]+$")
-_DIGITS = re.compile(r"^[0-9]{1,32}$")
-
-
-def at_least(minimum: float) -> Callable[[Any], Any]:
-    def convert(value: Any) -> Any:
-        if value < minimum:
-            raise ValueError(f"must be at least {minimum}, got {value}")
-        return value
-    return convert
-
-
-def positive_seconds(value: int | float) -> float:
-    if value <= 0:
-        raise ValueError(f"must be more than 0 seconds, got {value}")
-    return float(value)
-
-
-def seconds(value: int | float) -> float:
-    if value < 0:
-        raise ValueError(f"must be 0 or more seconds, got {value}")
-    return float(value)
-
-
-def non_empty(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be empty")
-    return value
-
-
-def one_line(value: str) -> str:
-    """Text that ends up in a SIP header: printable, no line breaks."""
-    non_empty(value)
-    if not value.isprintable():
-        raise ValueError("must be printable text on one line")
-    return value
-
-
-def domain_name(value: str) -> str:
-    if not _DOMAIN.match(value):
-        raise ValueError(f"{value!r} is not a domain name (letters, digits, '.', '-', '_')")
-    return value
-
-
-def extension_digits(value: str) -> str:
-    if not _DIGITS.match(value):
-        raise ValueError(f"{value!r} is not an extension (1 to 32 digits)")
-    return value
+from softswitch.config.values import (
+    at_least,
+    domain_name,
+    extension_digits,
+    non_empty,
+    one_line,
+    positive_seconds,
+    seconds,
+)
 
 
 def digest_algorithms(values: list[str]) -> tuple[str, ...]:
@@ -161,6 +128,11 @@ class UserConfig:
     name: str | None = setting(None, kind=STRING, convert=one_line)
 
 
+def agents_valid(agents: Sequence[AgentSettings | None]) -> Iterable[Problem]:
+    yield from unique("id")(agents)
+    yield from tiers_unique(agents)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Config:
     # section() returns a dataclasses.field with a default_factory: no shared instance
@@ -168,6 +140,12 @@ class Config:
     security: SecurityConfig = section(SecurityConfig)  # noqa: RUF009
     storage: StorageConfig = section(StorageConfig)  # noqa: RUF009
     users: tuple[UserConfig, ...] = section(UserConfig, many=True, check=unique("extension"))
+    queues: tuple[QueueSettings, ...] = section(QueueSettings, many=True, check=unique("name"))
+    agents: tuple[AgentSettings, ...] = section(AgentSettings, many=True,
+                                                check=agents_valid)
+    ivr: IvrConfig = section(IvrConfig)  # noqa: RUF009
+    dids: tuple[DidConfig, ...] = section(DidConfig, many=True, check=one_destination)
+    features: FeaturesConfig = section(FeaturesConfig, check=codes_distinct)  # noqa: RUF009
     #: the file this came from, for messages
     source: str = ""
 
@@ -179,6 +157,21 @@ class Config:
 
     def user(self, extension: str) -> UserConfig | None:
         return next((u for u in self.users if u.extension == extension), None)
+
+    def queue(self, name: str) -> QueueSettings | None:
+        return next((q for q in self.queues if q.name == name), None)
+
+    def agent(self, agent_id: str) -> AgentSettings | None:
+        return next((a for a in self.agents if a.id == agent_id), None)
+
+    def did(self, number: str) -> DidConfig | None:
+        """The entry point for a dialled number, e.g. "5000" -> IVR "main"."""
+        return next((d for d in self.dids if d.number == number), None)
+
+    def supervises(self, extension: str, queue: str) -> bool:
+        """May the user at `extension` listen, whisper and barge in `queue`?"""
+        settings = self.queue(queue)
+        return settings is not None and extension in settings.supervisors
 
     def with_listen(self, specs: Sequence[ListenSpec]) -> Config:
         """The same configuration listening elsewhere (a --listen on the command line)."""

@@ -48,6 +48,10 @@ NUMBER = Kind("a number", lambda v: _is_int(v) or isinstance(v, float))
 BOOLEAN = Kind("true or false", lambda v: isinstance(v, bool))
 STRING_LIST = Kind("a list of strings",
                    lambda v: isinstance(v, list) and all(isinstance(i, str) for i in v))
+TABLE = Kind("a table", lambda v: isinstance(v, dict))
+TABLE_LIST = Kind("an array of tables",
+                  lambda v: isinstance(v, list) and all(isinstance(i, dict) for i in v))
+ANY = Kind("a value", lambda v: True)
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,14 @@ class Problem:
 
     path: KeyPath
     message: str
+
+
+class Invalid(ValueError):
+    """Raised by a converter of a nested value: every problem, each at its own sub-path."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = tuple(problems)
 
 
 @dataclass(frozen=True)
@@ -76,9 +88,13 @@ class Section:
 
 
 def setting(default: Any = REQUIRED, *, kind: Kind,
-            convert: Callable[[Any], Any] | None = None, secret: bool = False) -> Any:
-    """A dataclass field that the builder reads from TOML; secrets stay out of repr()."""
+            convert: Callable[[Any], Any] | None = None, secret: bool = False,
+            factory: Callable[[], Any] | None = None) -> Any:
+    """A dataclass field that the builder reads from TOML; secrets stay out of repr().
+    `factory` makes a fresh default (a dict) for each instance."""
     metadata = {SETTING: Setting(kind, convert, secret)}
+    if factory is not None:
+        return field(default_factory=factory, repr=not secret, metadata=metadata)
     if default is REQUIRED:
         return field(repr=not secret, metadata=metadata)
     return field(default=default, repr=not secret, metadata=metadata)
@@ -121,7 +137,9 @@ def build_table(cls: type[T], raw: Mapping[str, Any], path: KeyPath,
     values: dict[str, Any] = {}
     for name, (fld, spec) in known.items():
         if name not in raw:
-            if fld.default is dataclasses.MISSING:
+            required = (fld.default is dataclasses.MISSING
+                        and fld.default_factory is dataclasses.MISSING)
+            if required:
                 report(path, f"missing required key {name!r}")
                 ok = False
             continue
@@ -133,6 +151,11 @@ def build_table(cls: type[T], raw: Mapping[str, Any], path: KeyPath,
         if spec.convert is not None:
             try:
                 value = spec.convert(value)
+            except Invalid as exc:
+                for problem in exc.problems:
+                    report((*path, name, *problem.path), problem.message)
+                ok = False
+                continue
             except ValueError as exc:
                 report((*path, name), str(exc))
                 ok = False
@@ -201,6 +224,36 @@ def _describe(value: object) -> str:
     return f"{value!r} ({kind})"
 
 
+def nested(cls: type[T]) -> Callable[[Mapping[str, Any]], T]:
+    """A converter for a setting that is itself a table of settings (`overflow = {...}`)."""
+
+    def convert(raw: Mapping[str, Any]) -> T:
+        problems: list[Problem] = []
+        item = build_table(cls, raw, (), lambda p, m: problems.append(Problem(p, m)))
+        if item is None:
+            raise Invalid(problems)
+        return item
+    return convert
+
+
+def nested_list(cls: type[T]) -> Callable[[Sequence[Mapping[str, Any]]], tuple[T, ...]]:
+    """A converter for an array of tables of settings (`queues = [{queue = "x"}]`)."""
+    one = nested(cls)
+
+    def convert(raw: Sequence[Mapping[str, Any]]) -> tuple[T, ...]:
+        problems: list[Problem] = []
+        items: list[T] = []
+        for index, element in enumerate(raw):
+            try:
+                items.append(one(element))
+            except Invalid as exc:
+                problems += [Problem((index, *p.path), p.message) for p in exc.problems]
+        if problems:
+            raise Invalid(problems)
+        return tuple(items)
+    return convert
+
+
 def unique(key: str) -> Callable[[Sequence[Any]], Iterable[Problem]]:
     """A check for an array of tables: no two elements share `key`."""
 
@@ -229,9 +282,12 @@ def redact(value: Any) -> Any:
         return out
     if isinstance(value, (tuple, list)):
         return [redact(item) for item in value]
+    if isinstance(value, Mapping):
+        return {key: redact(item) for key, item in value.items()}
     return value
 
 
-__all__ = ["BOOLEAN", "INTEGER", "NUMBER", "REQUIRED", "STRING", "STRING_LIST", "Kind",
-           "PathPart", "Problem", "build_root", "build_table", "redact", "section",
-           "setting", "unique"]
+__all__ = ["ANY", "BOOLEAN", "INTEGER", "NUMBER", "REQUIRED", "STRING", "STRING_LIST",
+           "TABLE", "TABLE_LIST", "Invalid", "Kind", "PathPart", "Problem", "build_root",
+           "build_table", "nested", "nested_list", "redact", "section", "setting",
+           "unique"]
