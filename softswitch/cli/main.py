@@ -126,5 +126,7 @@ def config_check(path: Path) -> None:
     click.echo(f"{path}: ok ({len(cfg.users)} users)")
 
 
+main.add_command(__import__("softswitch.cli.report", fromlist=["report"]).report)
+
 if __name__ == "__main__":
     main()
