@@ -72,6 +72,17 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX cdrs_started_at ON cdrs (started_at);
         CREATE INDEX cdrs_call_id ON cdrs (call_id);
     """),
+    (4, """
+        -- one row per agent: their session, which survives a restart of the switch
+        CREATE TABLE agent_sessions (
+            agent_id TEXT PRIMARY KEY,
+            status TEXT NOT NULL,       -- logged_out, available, on_break
+            break_reason TEXT NOT NULL DEFAULT '',
+            extension TEXT NOT NULL DEFAULT '',  -- the phone they are logged in at
+            since REAL NOT NULL,        -- wall clock: when this status began
+            session TEXT NOT NULL       -- JSON: softswitch.acd.Agent.session()
+        ) WITHOUT ROWID;
+    """),
 )
 
 LATEST = MIGRATIONS[-1][0]
