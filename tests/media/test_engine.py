@@ -16,6 +16,7 @@ from softswitch.media.engine import (
     PromptFinished,
     TickResult,
 )
+from softswitch.rtp.packet import RtpPacket
 
 from .audio import best_lag, level_at, tone
 
@@ -296,3 +297,126 @@ def test_calls_and_conferences_of_different_sizes_mix_side_by_side(clock: Manual
     results = run(engine, clock, 1, said)
     got = {ch: int(heard(results, ch, L16_8000)[0]) for ch in said}
     assert got == {pair[0]: 200, pair[1]: 100, trio[0]: 900, trio[1]: 800, trio[2]: 700}
+
+
+# -- the batched API: receive_many and tick_batch -------------------------------------------
+
+
+def scenario(engine: MediaEngine) -> dict[int, object]:
+    """A bit of everything: a conference of three, a recorded PCMU-PCMA call, a prompt."""
+    engine.add_prompt("hello", tone(500, 5 * FRAME, 6000))
+    room = engine.conference()
+    codecs = {}
+    for _ in range(3):
+        ch = engine.open_channel(PCMU)
+        engine.join(room, ch)
+        codecs[ch] = PCMU
+    u, a = engine.open_channel(PCMU), engine.open_channel(PCMA)
+    engine.bridge(u, a)
+    engine.record(u)
+    codecs[u], codecs[a] = PCMU, PCMA
+    alone = engine.open_channel(PCMU)
+    engine.play(alone, "hello")
+    return codecs
+
+
+def test_receive_many_and_tick_batch_do_what_receive_and_tick_do(clock: ManualClock) -> None:
+    one, many = MediaEngine(seed=3), MediaEngine(seed=3)
+    codecs = scenario(one)
+    assert scenario(many) == codecs
+    rng = np.random.default_rng(11)
+    for _ in range(6):
+        frames = {ch: (rng.standard_normal(FRAME) * 4000).astype(np.int16) for ch in codecs}
+        for ch, frame in frames.items():
+            one.receive(ch, codecs[ch].encode(frame))
+        for codec in (PCMU, PCMA):
+            chans = [ch for ch in codecs if codecs[ch] is codec]
+            rows = np.stack([codec.encode_frames(frames[ch][None])[0] for ch in chans])
+            assert many.receive_many(np.array(chans), rows) is None
+        expected = one.tick(clock.now())
+        batch = many.tick_batch(clock.now())
+        got = {ch: bytes(p) for block in batch.sends
+               for ch, p in zip(block.channels.tolist(), block.payloads, strict=True)}
+        assert got == {p.channel: p.payload for p in expected.packets}
+        assert batch.packet_count == len(expected.packets)
+        assert batch.recordings is not None
+        assert batch.recordings.received.shape == (1, FRAME)
+        [block] = expected.recordings
+        assert np.array_equal(batch.recordings.mono[0], block.samples)
+        assert [b.samples.tolist() for b in batch.recordings.blocks()] == [block.samples.tolist()]
+        clock.advance(0.02)
+
+
+def test_tick_batch_stamps_rtp_headers_for_every_packet(clock: ManualClock) -> None:
+    engine = MediaEngine()
+    engine.add_prompt("music", tone(440, 3 * FRAME))
+    ch = engine.open_channel(PCMA, ssrc=0xDEADBEEF, sequence=65534, timestamp=0xFFFFFF00)
+    other = engine.open_channel(PCMA)
+    engine.play(ch, "music", loop=True)
+    packets = []
+    for n in range(5):
+        missed = 3 if n == 3 else 0
+        for block in engine.tick_batch(clock.now(), missed=missed).sends:
+            assert block.datagrams.shape == (len(block.channels), 12 + 160)
+            packets += [RtpPacket.parse(bytes(row)) for row in block.datagrams]
+            assert np.array_equal(block.datagrams[:, 12:], block.payloads)
+        clock.advance(0.02)
+    assert [p.sequence for p in packets] == [65534, 65535, 0, 1, 2]
+    assert [p.timestamp for p in packets] == [0xFFFFFF00, 0xFFFFFFA0, 0x40, 0x40 + 4 * FRAME,
+                                              0x40 + 5 * FRAME]
+    assert {p.ssrc for p in packets} == {0xDEADBEEF}
+    assert {p.payload_type for p in packets} == {PCMA.payload_type}
+    assert [p.marker for p in packets] == [True, False, False, False, False]
+    audio = np.concatenate([PCMA.decode(p.payload) for p in packets])
+    assert np.array_equal(audio[:3 * FRAME], PCMA.decode(PCMA.encode(tone(440, 3 * FRAME))))
+    # a channel that had nothing to send keeps its own clock running
+    ssrc, seq, ts = engine.rtp_state(other)
+    assert engine.rtp_state(ch) == (0xDEADBEEF, 3, (0xFFFFFF00 + 8 * FRAME) & 0xFFFFFFFF)
+    engine.play(other, "music")
+    [block] = engine.tick_batch(clock.now()).sends
+    sent = {c: RtpPacket.parse(bytes(r)) for c, r in
+            zip(block.channels.tolist(), block.datagrams, strict=True)}
+    assert (sent[other].ssrc, sent[other].sequence, sent[other].timestamp) == (ssrc, seq, ts)
+    assert sent[other].marker and not sent[ch].marker
+
+
+def test_receive_many_relays_bridged_legs_with_their_own_headers() -> None:
+    engine = MediaEngine()
+    a = engine.open_channel(PCMU, ssrc=1, sequence=10, timestamp=1000)
+    b = engine.open_channel(PCMU, ssrc=2, sequence=20, timestamp=2000)
+    c = engine.open_channel(PCMU)
+    engine.add_prompt("beep", tone(900, FRAME))
+    engine.play(c, "beep", loop=True)
+    engine.bridge(a, b)
+    rows = np.stack([np.full(FRAME, 7, np.uint8), np.full(FRAME, 9, np.uint8),
+                     np.full(FRAME, 5, np.uint8)])
+    relayed = engine.receive_many(np.array([a, b, c]), rows)
+    assert relayed is not None and relayed.relayed
+    assert relayed.channels.tolist() == [b, a]
+    assert np.array_equal(relayed.payloads, rows[:2])  # untouched
+    to_b, to_a = (RtpPacket.parse(bytes(r)) for r in relayed.datagrams)
+    assert (to_b.ssrc, to_b.sequence, to_b.timestamp) == (2, 20, 2000)
+    assert (to_a.ssrc, to_a.sequence, to_a.timestamp) == (1, 10, 1000)
+    assert to_a.payload == bytes(rows[1])
+    batch = engine.tick_batch(0.0)
+    assert [blk.channels.tolist() for blk in batch.sends] == [[c]]
+
+
+def test_receive_many_refuses_what_it_cannot_take() -> None:
+    engine = MediaEngine()
+    u, l16 = engine.open_channel(PCMU), engine.open_channel(L16_8000)
+    rows = np.zeros((1, FRAME), np.uint8)
+    with pytest.raises(MediaError, match="expecting"):
+        engine.receive_many(np.array([l16]), rows)
+    with pytest.raises(MediaError, match="no open channel"):
+        engine.receive_many(np.array([99]), rows)
+    engine.close_channel(u)
+    with pytest.raises(MediaError, match="no open channel"):
+        engine.receive_many(np.array([u]), rows)
+    with pytest.raises(MediaError, match="one row per channel"):
+        engine.receive_many(np.array([l16, l16]), np.zeros((1, 320), np.uint8))
+    with pytest.raises(MediaError, match="one row per channel"):
+        engine.receive_many(np.array([l16]), np.zeros((1, 320), np.int16))
+    with pytest.raises(MediaError, match="1-D"):
+        engine.receive_many(np.array([[l16]]), np.zeros((1, 320), np.uint8))
+    assert engine.receive_many(np.array([], dtype=np.int64), np.zeros((0, 320), np.uint8)) is None
