@@ -83,3 +83,21 @@ def test_transactions_complete_through_five_percent_loss(switch: SwitchProcess,
     result = run_sipp("options.xml", switch.port, tmp_path, calls=40, rate=20,
                       extra=("-lost", "5"), timeout=90)
     assert result.returncode == 0, result.explain()
+
+
+def test_a_binding_expires_on_time(switch: SwitchProcess, tmp_path: Path) -> None:
+    import time
+
+    phone_port = free_port()
+    short = {"Expires: 300": "Expires: 2"}
+    result = run_sipp("register.xml", switch.port, tmp_path, service="1001", user="1001",
+                      password=USERS["1001"], local_port=phone_port, substitutions=short)
+    assert result.returncode == 0, result.explain()
+    query = {"[$expect_port]": str(phone_port)}
+    result = run_sipp("query_bindings.xml", switch.port, tmp_path, service="1001",
+                      user="1001", password=USERS["1001"], substitutions=query)
+    assert result.returncode == 0, "the binding should still be there\n" + result.explain()
+    time.sleep(3.5)
+    result = run_sipp("query_bindings.xml", switch.port, tmp_path, service="1001",
+                      user="1001", password=USERS["1001"], substitutions=query)
+    assert result.returncode != 0, "the binding outlived its Expires"
