@@ -176,6 +176,8 @@ class QueueFigures:
     short_abandoned: int = 0
     overflowed: int = 0
     wait_answered: float = 0.0
+    #: waiting time of every caller who left the line (answered, abandoned, overflowed)
+    wait_total: float = 0.0
     longest_wait: float = 0.0
     handled: int = 0
     talk: float = 0.0
@@ -201,6 +203,15 @@ class QueueFigures:
     @property
     def asa(self) -> float | None:
         return _ratio(self.wait_answered, self.answered)
+
+    @property
+    def patience(self) -> float | None:
+        """Mean time to abandon: total waiting time of all callers / abandons.
+
+        The maximum-likelihood estimate of an exponential patience when the waits of the
+        callers who were answered (or moved on) are censored observations.
+        """
+        return _ratio(self.wait_total, self.abandoned)
 
     @property
     def aht(self) -> float | None:
@@ -507,6 +518,7 @@ def _count_visit(row: QueueFigures, visit: Visit, options: ReportOptions) -> Non
     if visit.outcome == "callback":
         return
     row.offered += 1
+    row.wait_total += visit.wait
     row.longest_wait = max(row.longest_wait, visit.wait)
     if visit.outcome == "answered":
         row.answered += 1
