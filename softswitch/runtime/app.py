@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import logging
 import os
 import secrets
+import signal
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+from softswitch.call.b2bua import B2BUA, CallSettings
+from softswitch.call.dialplan import DialPlan
 from softswitch.call.location import Binding
 from softswitch.call.registrar import Registrar, RegistrarPolicy
 from softswitch.call.ua_core import UserAgentCore
 from softswitch.clock import LoopClock
 from softswitch.config.model import Config
+from softswitch.runtime.media_edge import MediaEdge
+from softswitch.runtime.rtp_ports import BoundPorts
 from softswitch.runtime.sip_driver import SipDriver
 from softswitch.runtime.transport import BoundAddress, TcpListener, open_udp
 from softswitch.sip.auth import DigestAuthenticator
@@ -23,18 +31,51 @@ from softswitch.storage.database import Database
 
 log = logging.getLogger(__name__)
 
+#: where the RTP port pairs come from unless told otherwise
+DEFAULT_RTP_PORTS = (20000, 29999)
+STATUS_FILE = "status.json"
+
 
 def _new_tag() -> str:
     return secrets.token_hex(6)
 
 
+def settings_from_environment(env: dict[str, str] | os._Environ[str]) -> dict[str, Any]:
+    """Call settings the configuration file has no section for yet:
+    SOFTSWITCH_RING_TIMEOUT (seconds), SOFTSWITCH_RTP_PORTS ("low-high"),
+    SOFTSWITCH_MEDIA_ADDRESS (the address put in our SDP)."""
+    out: dict[str, Any] = {}
+    if "SOFTSWITCH_RING_TIMEOUT" in env:
+        out["ring_timeout"] = float(env["SOFTSWITCH_RING_TIMEOUT"])
+    if "SOFTSWITCH_RTP_PORTS" in env:
+        low, _, high = env["SOFTSWITCH_RTP_PORTS"].partition("-")
+        out["rtp_ports"] = (int(low), int(high))
+    if "SOFTSWITCH_MEDIA_ADDRESS" in env:
+        out["media_address"] = env["SOFTSWITCH_MEDIA_ADDRESS"]
+    return out
+
+
+def _reachable(host: str) -> str:
+    """A wildcard listener cannot be put in SDP or Contact: loopback stands in."""
+    return "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+
+
 class Switch:
-    def __init__(self, config: Config, data_dir: Path) -> None:
+    def __init__(self, config: Config, data_dir: Path, *, calls: CallSettings | None = None,
+                 rtp_ports: tuple[int, int] | None = None) -> None:
         self.config = config
         self.data_dir = data_dir
+        env = settings_from_environment(os.environ)
+        self.calls = calls or CallSettings(
+            **{k: v for k, v in env.items() if k in ("ring_timeout", "media_address")})
+        self._explicit_media_address = calls is not None or "media_address" in env
+        self.rtp_range = rtp_ports or env.get("rtp_ports", DEFAULT_RTP_PORTS)
         self.database: Database | None = None
         self.driver: SipDriver | None = None
+        self.media: MediaEdge | None = None
+        self.ports: BoundPorts | None = None
         self.bound: list[BoundAddress] = []
+        self._status_writes = 0
 
     async def start(self) -> None:
         config = self.config
@@ -61,7 +102,8 @@ class Switch:
                 first_block=max(security.block_seconds, 1.0),
                 max_block=max(security.block_seconds * 60, 3600.0))),
             user_agent=sip.user_agent, tag_factory=_new_tag)
-        self.driver = driver = SipDriver(loop=loop, clock=clock, layer=TransactionLayer(),
+        layer = TransactionLayer()
+        self.driver = driver = SipDriver(loop=loop, clock=clock, layer=layer,
                                          core=core, database=db)
         conn_ids = itertools.count(1)
         try:
@@ -81,12 +123,71 @@ class Switch:
         except OSError:
             await self.stop()
             raise
+        self._start_calls(loop, clock, core, layer, registrar, passwords)
+        loop.add_signal_handler(signal.SIGUSR1, self.write_status)
         db.events.append("switch.started", ts=clock.wall(),
                          listen=[f"{b.transport}:{b.host}:{b.port}" for b in self.bound],
                          registrations_restored=len(restored))
         log.info("restored %d registrations", len(restored))
 
+    def _start_calls(self, loop: asyncio.AbstractEventLoop, clock: LoopClock,
+                     core: UserAgentCore, layer: TransactionLayer, registrar: Registrar,
+                     passwords: dict[str, str]) -> None:
+        local: dict[str, tuple[str, int]] = {}
+        for bound in self.bound:
+            local.setdefault(bound.transport.lower(), (_reachable(bound.host), bound.port))
+        settings = self.calls
+        if not self._explicit_media_address and self.bound:
+            settings = replace(settings, media_address=_reachable(self.bound[0].host))
+        self.calls = settings
+        self.ports = ports = BoundPorts(settings.media_address, *self.rtp_range)
+        assert self.driver is not None
+        self.media = self.driver.media = MediaEdge(loop, clock, ports)
+        core.b2bua = B2BUA(
+            layer=layer, dial_plan=DialPlan.for_extensions(passwords),
+            lookup=lambda aor: registrar.lookup(aor, clock.wall()), ports=ports,
+            local=local, domain=self.config.sip.domain, settings=settings)
+
+    def counters(self) -> dict[str, int]:
+        """What a leak check looks at: all of it must return to zero when calls end."""
+        driver = self.driver
+        b2bua = driver.core.b2bua if driver is not None else None
+        try:
+            tasks = len(asyncio.all_tasks())
+        except RuntimeError:
+            tasks = 0
+        return {
+            "calls": len(b2bua.calls) if b2bua else 0,
+            "legs": b2bua.live_legs if b2bua else 0,
+            "dialogs": b2bua.dialogs if b2bua else 0,
+            "transactions": len(driver.layer) if driver is not None else 0,
+            "rtp_ports_in_use": self.ports.in_use if self.ports is not None else 0,
+            "media_legs": self.media.legs if self.media is not None else 0,
+            "media_channels": self.media.engine.channels if self.media is not None else 0,
+            "asyncio_tasks": tasks,
+            "call_records": driver.records if driver is not None else 0,
+        }
+
+    def write_status(self) -> None:
+        """On SIGUSR1: the counters, as JSON, in the data directory (written atomically)."""
+        self._status_writes += 1
+        status: dict[str, Any] = {"seq": self._status_writes, "counters": self.counters()}
+        if self.media is not None:
+            status["media_lateness"] = self.media.lateness()
+        path = self.data_dir / STATUS_FILE
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(status))
+        tmp.replace(path)
+
     async def stop(self) -> None:
+        try:
+            asyncio.get_running_loop().remove_signal_handler(signal.SIGUSR1)
+        except (RuntimeError, ValueError):
+            pass
+        if self.media is not None:
+            self.media.stop()
+        if self.ports is not None:
+            self.ports.close()
         driver = self.driver
         if driver is not None:
             driver.close()

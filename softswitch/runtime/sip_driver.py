@@ -13,10 +13,23 @@ import logging
 from collections import OrderedDict
 from collections.abc import Callable
 
+from softswitch.call.actions import (
+    Action,
+    BridgeMedia,
+    CloseMedia,
+    LogEvent,
+    OpenMedia,
+    PersistBindings,
+    Respond,
+    UpdateMedia,
+    WriteCallRecord,
+)
+from softswitch.call.cdr import insert_row
 from softswitch.call.registrar import ChangeKind
-from softswitch.call.ua_core import Action, LogEvent, PersistBindings, Respond, UserAgentCore
+from softswitch.call.ua_core import UserAgentCore
 from softswitch.clock import Clock
 from softswitch.errors import ProtocolError
+from softswitch.runtime.media_edge import MediaEdge
 from softswitch.runtime.transport import Address, TcpConnection, TcpListener, UdpEndpoint
 from softswitch.sip.message import Request, Response, make_response, reason_phrase
 from softswitch.sip.parser import parse_message
@@ -42,12 +55,13 @@ def _reason(error: ProtocolError) -> str:
 class SipDriver:
     def __init__(self, *, loop: asyncio.AbstractEventLoop, clock: Clock,
                  layer: TransactionLayer, core: UserAgentCore, database: Database,
-                 server_header: str = "") -> None:
+                 media: MediaEdge | None = None, server_header: str = "") -> None:
         self._loop = loop
         self._clock = clock
         self.layer = layer
         self.core = core
         self._db = database
+        self.media = media
         self._server_header = server_header
         self.udp: list[UdpEndpoint] = []
         self.tcp: list[TcpListener] = []
@@ -57,7 +71,12 @@ class SipDriver:
         #: inputs that could not be parsed or were refused before the transaction layer
         self.malformed = 0
         self._handlers: dict[type, Callable[[Action, float], None]] = {
-            Respond: self._respond, PersistBindings: self._persist, LogEvent: self._log_event}
+            Respond: self._respond, PersistBindings: self._persist, LogEvent: self._log_event,
+            OpenMedia: self._media_action, UpdateMedia: self._media_action,
+            BridgeMedia: self._media_action, CloseMedia: self._media_action,
+            WriteCallRecord: self._write_record}
+        #: call detail records written
+        self.records = 0
 
     # -- inputs ---------------------------------------------------------------------------
 
@@ -118,8 +137,15 @@ class SipDriver:
         self._timer_at = None
         now = self._clock.now()
         self.layer.handle_timer(now)
+        b2bua = self.core.b2bua
+        if b2bua is not None:
+            self._run(b2bua.handle_timer(now, self._clock.wall()), now)
         self._expire_bindings()
         self._pump(now)
+
+    def _run(self, actions: list[Action], now: float) -> None:
+        for action in actions:
+            self._handlers[type(action)](action, now)
 
     # -- the one loop of work ---------------------------------------------------------------
 
@@ -130,8 +156,7 @@ class SipDriver:
             event = layer.next_event()
             if event is None:
                 break
-            for action in self.core.handle(event, now, wall):
-                self._handlers[type(action)](action, now)
+            self._run(self.core.handle(event, now, wall), now)
         while True:
             outgoing = layer.next_send()
             if outgoing is None:
@@ -141,6 +166,10 @@ class SipDriver:
 
     def _arm(self, now: float) -> None:
         deadline = self.layer.get_timer()
+        b2bua = self.core.b2bua
+        calls = b2bua.get_timer() if b2bua is not None else None
+        if calls is not None:
+            deadline = calls if deadline is None else min(deadline, calls)
         expiry = self.core.registrar.next_expiry()
         if expiry is not None:
             when = now + max(0.0, expiry - self._clock.wall()) + _EXPIRY_SLACK
@@ -180,7 +209,31 @@ class SipDriver:
 
     def _log_event(self, action: Action, now: float) -> None:
         assert isinstance(action, LogEvent)
-        self._db.events.append(action.kind, ts=self._clock.wall(), **action.fields)
+        self._db.events.append(action.kind, ts=self._clock.wall(), call_id=action.call_id,
+                               **action.fields)
+
+    def _media_action(self, action: Action, now: float) -> None:
+        media = self.media
+        if media is None:
+            return
+        if isinstance(action, OpenMedia):
+            media.open(action)
+        elif isinstance(action, UpdateMedia):
+            media.update(action)
+        elif isinstance(action, BridgeMedia):
+            media.bridge(action)
+        elif isinstance(action, CloseMedia):
+            media.close(action)
+
+    def _write_record(self, action: Action, now: float) -> None:
+        assert isinstance(action, WriteCallRecord)
+        record = action.record
+        if self.media is not None:
+            qualities = {leg.leg: q for leg in record.legs
+                         if (q := self.media.take_quality(leg.leg)) is not None}
+            record = record.with_quality(qualities)
+        self._db.writer.submit(*insert_row(record))
+        self.records += 1
 
     # -- output -----------------------------------------------------------------------------
 
