@@ -83,3 +83,30 @@ def test_caller_cancels_while_ringing(tmp_path: Path) -> None:
         assert (cdr["disposition"], cdr["hangup_side"]) == ("cancelled", "caller")
         assert callee.wait(10) == 0
         assert _idle(wait_for_idle(switch)) == IDLE
+
+
+def test_fifty_calls_leave_nothing_behind(tmp_path: Path) -> None:
+    with call_switch(tmp_path) as switch, \
+            sipp_callee(switch, tmp_path, "call_callee.xml", calls=50) as callee:
+        result = caller(switch.port, tmp_path, "call_caller.xml", calls=50, rate=25,
+                        extra=("-d", "300", "-l", "30"))
+        assert result.returncode == 0, result.explain()
+        records = cdrs(switch, count=50)
+        assert [r["disposition"] for r in records] == ["answered"] * 50
+        assert callee.wait(10) == 0
+        after = wait_for_idle(switch)
+        assert _idle(after) == IDLE
+        assert after["media_channels"] == 0
+        assert after["asyncio_tasks"] <= 3, after  # the main task, the writer, control
+        assert after["call_records"] == 50
+
+
+def test_calls_survive_five_percent_loss(tmp_path: Path) -> None:
+    with call_switch(tmp_path) as switch, \
+            sipp_callee(switch, tmp_path, "call_callee.xml", calls=10):
+        result = caller(switch.port, tmp_path, "call_caller.xml", calls=10, rate=10,
+                        extra=("-d", "200", "-lost", "5", "-l", "10"))
+        assert result.returncode == 0, result.explain()
+        records = cdrs(switch, count=10, timeout=15)
+        assert [r["disposition"] for r in records] == ["answered"] * 10
+        assert _idle(wait_for_idle(switch, timeout=40)) == IDLE
