@@ -36,3 +36,47 @@ def test_existing_config_is_left_alone(tmp_path: Path) -> None:
     again, created = ensure_config(tmp_path, random.Random(1))
     assert (again, created) == (path, False)
     assert path.read_text() == '[sip]\ndomain = "mine"\n'
+
+
+def test_first_start_has_the_demo_call_center(tmp_path: Path) -> None:
+    from softswitch.call.feature_codes import DEFAULT_CODES
+    from softswitch.ivr import IvrSession
+
+    path, _ = ensure_config(tmp_path, random.Random(5))
+    config = load_config(path)
+    assert [q.name for q in config.queues] == ["sales", "support"]
+    assert all(q.strategy == "longest-idle" and q.wrap_up == 10.0 for q in config.queues)
+    assert all(q.supervisors == ("1009",) for q in config.queues)
+    assert [(a.id, a.extension) for a in config.agents] == [
+        (f"a{n}", str(n)) for n in range(1000, 1004)]
+    for agent in config.agents:
+        assert {t.queue for t in agent.queues} == {"sales", "support"}
+        assert agent.skills
+    did = config.did("5000")
+    assert did is not None and did.destination == ("ivr", "main")
+    flow = config.ivr.flows["main"]
+    nodes = flow["nodes"]
+    menu = nodes[nodes[flow["start"]]["next"]]
+    assert nodes[flow["start"]]["type"] == "language"
+    targets = {digit: nodes[name] for digit, name in menu["choices"].items()}
+    assert nodes[targets["1"]["next"]] == {"type": "queue", "queue": "sales"}
+    assert nodes[targets["2"]["next"]] == {"type": "queue", "queue": "support"}
+    assert targets["0"] == {"type": "extension", "number": "1000"}
+    IvrSession(flow, call_id="demo")
+    assert config.features.codes() == DEFAULT_CODES
+
+
+def test_config_check_accepts_the_first_start_file(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from softswitch.cli.main import main
+
+    path, _ = ensure_config(tmp_path, random.Random(6))
+    result = CliRunner().invoke(main, ["config", "check", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "ok" in result.output
+    broken = tmp_path / "broken.toml"
+    broken.write_text(path.read_text().replace('queue = "support"\n', 'queue = "suport"\n'))
+    result = CliRunner().invoke(main, ["config", "check", str(broken)])
+    assert result.exit_code == 2
+    assert 'unknown queue "suport"' in result.output
