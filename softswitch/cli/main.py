@@ -128,6 +128,7 @@ def config_check(path: Path) -> None:
 
 main.add_command(__import__("softswitch.cli.report", fromlist=["report"]).report)
 main.add_command(__import__("softswitch.cli.erlang", fromlist=["erlang"]).erlang)
+main.add_command(__import__("softswitch.cli.simulate", fromlist=["x"]).simulate_command)
 
 if __name__ == "__main__":
     main()
