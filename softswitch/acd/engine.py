@@ -490,7 +490,7 @@ class Acd:
         target = queue.overflow
         effects: list[Effect] = [Emit("queue.overflow", {
             "call_id": caller.call_id, "queue": caller.queue, "reason": reason,
-            "kind": target.kind, "target": target.target,
+            "target_kind": target.kind, "target": target.target,
             "wait": now - caller.enqueued_at, "at": now})]
         effects.append(Overflow(caller.call_id, caller.queue, target.kind, target.target,
                                 reason))
