@@ -31,6 +31,7 @@ from softswitch.clock import Clock
 from softswitch.errors import ProtocolError
 from softswitch.runtime.media_edge import MediaEdge
 from softswitch.runtime.transport import Address, TcpConnection, TcpListener, UdpEndpoint
+from softswitch.sip.headers import Via
 from softswitch.sip.message import Request, Response, make_response, reason_phrase
 from softswitch.sip.parser import parse_message
 from softswitch.sip.routing import Destination, Source, response_destination
@@ -42,6 +43,8 @@ log = logging.getLogger(__name__)
 
 #: how many recent UDP peers remember which of our sockets they talk to
 _UDP_ROUTES = 65536
+#: how many recent INVITE branches are remembered for the re-authentication check
+_RECENT_INVITES = 4096
 #: an expired binding is swept at most this late (seconds)
 _EXPIRY_SLACK = 1.0
 
@@ -50,6 +53,42 @@ def _reason(error: ProtocolError) -> str:
     """A reason phrase that says what was wrong, safe to put on a status line."""
     detail = "".join(c if c.isprintable() else "?" for c in error.reason)[:80]
     return f"{reason_phrase(error.status)} ({detail})" if detail else reason_phrase(error.status)
+
+
+class ReusedBranches:
+    """pyVoIP answers a 401 by re-sending its INVITE with credentials but the same Via
+    branch, which the transaction layer (rightly) takes for a retransmission and absorbs.
+    A retransmission is the same request; one that adds credentials the first lacked is a
+    new request, so it gets a branch of its own before the layer sees it."""
+
+    def __init__(self, size: int = _RECENT_INVITES) -> None:
+        self._size = size
+        self._seen: OrderedDict[tuple[str, str], bool] = OrderedDict()
+        #: INVITEs given a new branch
+        self.renamed = 0
+
+    def check(self, request: Request) -> None:
+        try:
+            via = request.top_via
+            key = (request.call_id, via.branch or "")
+        except ProtocolError:
+            return
+        credentials = ("authorization" in request.headers
+                       or "proxy-authorization" in request.headers)
+        had = self._seen.get(key)
+        if had is None:
+            self._seen[key] = credentials
+            if len(self._seen) > self._size:
+                self._seen.popitem(last=False)
+            return
+        if had or not credentials:
+            return  # a retransmission
+        self.renamed += 1
+        fresh = Via(via.transport, via.host, via.port,
+                    {**via.params, "branch": f"{via.branch}.{self.renamed}"})
+        request.headers.remove_first("via")
+        request.headers.prepend("Via", str(fresh))
+        self._seen[(request.call_id, fresh.branch or "")] = True
 
 
 class SipDriver:
@@ -66,6 +105,7 @@ class SipDriver:
         self.udp: list[UdpEndpoint] = []
         self.tcp: list[TcpListener] = []
         self._udp_routes: OrderedDict[Address, UdpEndpoint] = OrderedDict()
+        self._reauth = ReusedBranches()
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at: float | None = None
         #: inputs that could not be parsed or were refused before the transaction layer
@@ -125,6 +165,8 @@ class SipDriver:
 
     def _receive(self, message: Request | Response, source: Source) -> None:
         now = self._clock.now()
+        if isinstance(message, Request) and message.method == "INVITE":
+            self._reauth.check(message)
         try:
             self.layer.receive(message, source, now)
         except ProtocolError as error:
