@@ -63,7 +63,8 @@ class ReusedBranches:
 
     def __init__(self, size: int = _RECENT_INVITES) -> None:
         self._size = size
-        self._seen: OrderedDict[tuple[str, str], bool] = OrderedDict()
+        #: (Call-ID, branch) -> the branch its credentialed copies get ("" for itself)
+        self._seen: OrderedDict[tuple[str, str], str | None] = OrderedDict()
         #: INVITEs given a new branch
         self.renamed = 0
 
@@ -75,20 +76,21 @@ class ReusedBranches:
             return
         credentials = ("authorization" in request.headers
                        or "proxy-authorization" in request.headers)
-        had = self._seen.get(key)
-        if had is None:
-            self._seen[key] = credentials
+        if key not in self._seen:
+            self._seen[key] = "" if credentials else None
             if len(self._seen) > self._size:
                 self._seen.popitem(last=False)
             return
-        if had or not credentials:
-            return  # a retransmission
-        self.renamed += 1
-        fresh = Via(via.transport, via.host, via.port,
-                    {**via.params, "branch": f"{via.branch}.{self.renamed}"})
-        request.headers.remove_first("via")
-        request.headers.prepend("Via", str(fresh))
-        self._seen[(request.call_id, fresh.branch or "")] = True
+        if not credentials:
+            return  # a retransmission of the first request
+        branch = self._seen[key]
+        if branch is None:
+            self.renamed += 1
+            branch = self._seen[key] = f"{via.branch}.{self.renamed}"
+        if branch:
+            fresh = Via(via.transport, via.host, via.port, {**via.params, "branch": branch})
+            request.headers.remove_first("via")
+            request.headers.prepend("Via", str(fresh))
 
 
 class SipDriver:

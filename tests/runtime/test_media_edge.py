@@ -1,0 +1,92 @@
+"""The media edge over real loopback sockets: relay and transcoding between two legs."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import numpy as np
+
+from softswitch.call.actions import BridgeMedia, CloseMedia, MediaParams, OpenMedia
+from softswitch.clock import LoopClock
+from softswitch.codecs.registry import PCMA, PCMU
+from softswitch.rtp.packet import RtpPacket
+from softswitch.runtime.media_edge import MediaEdge
+from softswitch.runtime.rtp_ports import BoundPorts
+from tests.integration.switch_process import free_port
+
+
+def _phone() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.setblocking(False)
+    return sock
+
+
+def _tone(frames: int) -> np.ndarray:
+    t = np.arange(160 * frames) / 8000
+    return (8000 * np.sin(2 * np.pi * 440 * t)).astype(np.int16)
+
+
+async def _exchange(codec_a: str, codec_b: str, frames: int = 25) -> tuple[list[RtpPacket],
+                                                                           MediaEdge]:
+    loop = asyncio.get_running_loop()
+    low = free_port() & ~1
+    ports = BoundPorts("127.0.0.1", low, low + 20)
+    edge = MediaEdge(loop, LoopClock(loop), ports)
+    alice, bob = _phone(), _phone()
+    try:
+        pa, pb = ports.allocate(), ports.allocate()
+        assert pa is not None and pb is not None
+        pt = {"PCMU": 0, "PCMA": 8}
+        edge.open(OpenMedia(1, pa, MediaParams(codec_a, pt[codec_a], None,
+                                               alice.getsockname())))
+        edge.open(OpenMedia(2, pb, MediaParams(codec_b, pt[codec_b], None,
+                                               bob.getsockname())))
+        edge.bridge(BridgeMedia(1, 2))
+        encoder = PCMU if codec_a == "PCMU" else PCMA
+        samples = _tone(frames)
+        for i in range(frames):
+            payload = encoder.encode(samples[i * 160:(i + 1) * 160])
+            packet = RtpPacket(payload_type=pt[codec_a], sequence=i, timestamp=i * 160,
+                               ssrc=1234, payload=payload)
+            alice.sendto(bytes(packet), ("127.0.0.1", pa))
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.1)
+        received = []
+        while True:
+            try:
+                received.append(RtpPacket.parse(bob.recv(2048)))
+            except BlockingIOError:
+                break
+        edge.close(CloseMedia(1))
+        edge.close(CloseMedia(2))
+        return received, edge
+    finally:
+        edge.stop()
+        ports.close()
+        alice.close()
+        bob.close()
+
+
+def test_same_codec_is_relayed_untouched() -> None:
+    received, edge = asyncio.run(_exchange("PCMU", "PCMU"))
+    sent = PCMU.encode(_tone(25))
+    got = b"".join(p.payload for p in received)
+    assert got == sent[:len(got)] and len(received) >= 23
+    assert all(p.payload_type == 0 for p in received)
+    quality = edge.take_quality(1)
+    assert quality is not None and quality["packets_received"] >= 23
+    assert edge.take_quality(1) is None  # handed over once
+    assert edge.legs == 0 and edge.engine.channels == 0
+
+
+def test_alaw_to_ulaw_is_transcoded() -> None:
+    received, _edge = asyncio.run(_exchange("PCMA", "PCMU"))
+    voiced = [p for p in received if np.abs(PCMU.decode(p.payload).astype(int)).max() > 1000]
+    assert len(voiced) >= 15
+    assert all(p.payload_type == 0 for p in received)
+    decoded = np.concatenate([PCMU.decode(p.payload) for p in voiced]).astype(float)
+    spectrum = np.abs(np.fft.rfft(decoded))
+    peak = np.fft.rfftfreq(len(decoded), 1 / 8000)[int(np.argmax(spectrum))]
+    assert abs(peak - 440) < 10
