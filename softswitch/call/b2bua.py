@@ -20,13 +20,13 @@ from softswitch.call.actions import (
     BridgeMedia,
     CloseMedia,
     LogEvent,
-    MediaParams,
     OpenMedia,
     UpdateMedia,
     WriteCallRecord,
 )
 from softswitch.call.cdr import CallRecord, Disposition, LegRecord
 from softswitch.call.dialplan import DialPlan, Refuse, RingExtension
+from softswitch.call.leg_media import SDP, answer_codecs, body_sdp, codecs_first, media_params
 from softswitch.call.location import Binding, contact_uri
 from softswitch.call.model import (
     CALL_TRANSITIONS,
@@ -43,15 +43,7 @@ from softswitch.call.model import (
 )
 from softswitch.call.ports import PortPool
 from softswitch.errors import ProtocolError
-from softswitch.sdp.description import SessionDescription
-from softswitch.sdp.negotiation import (
-    DEFAULT_CODECS,
-    TELEPHONE_EVENT,
-    LocalSdp,
-    Negotiated,
-    SdpCodec,
-    negotiate,
-)
+from softswitch.sdp.negotiation import DEFAULT_CODECS, LocalSdp, SdpCodec, negotiate
 from softswitch.sip.dialog import Dialog, DialogError, DialogId, new_tag
 from softswitch.sip.headers import parse_name_addr
 from softswitch.sip.message import Headers, Request, Response, make_response
@@ -63,7 +55,6 @@ from softswitch.timers import Deadlines
 
 log = logging.getLogger(__name__)
 
-SDP = "application/sdp"
 ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE"
 
 
@@ -93,16 +84,6 @@ def _binding_destination(binding: Binding) -> Destination:
     connection = int(binding.connection_id) if binding.connection_id.isdigit() else None
     return Destination(binding.source_transport.lower(), binding.source_host,
                        binding.source_port, connection)
-
-
-def _body_sdp(message: Request | Response) -> SessionDescription | None:
-    """The SDP in a message body, None when there is none; SdpError when it is broken."""
-    if not message.body:
-        return None
-    kind = (message.content_type or SDP).split(";")[0].strip().lower()
-    if kind != SDP:
-        return None
-    return SessionDescription.parse(message.body)
 
 
 class B2BUA:
@@ -189,7 +170,7 @@ class B2BUA:
             self._reply(offered.tid, request, 480, "Temporarily Unavailable")
             return self._take()
         try:
-            offer_sdp = _body_sdp(request)
+            offer_sdp = body_sdp(request)
             if offer_sdp is None:
                 self._reply(offered.tid, request, 488, "Not Acceptable Here (SDP offer needed)")
                 return self._take()
@@ -237,10 +218,7 @@ class B2BUA:
         return LocalSdp(self.settings.media_address, secrets.randbits(31))
 
     def _codecs_in(self, preference: list[str]) -> list[SdpCodec]:
-        ours = {c.name.lower(): c for c in self.settings.codecs}
-        ordered = [ours[name.lower()] for name in preference if name.lower() in ours]
-        rest = [c for c in self.settings.codecs if c not in ordered]
-        return ordered + rest
+        return codecs_first(self.settings.codecs, preference)
 
     def _via(self, destination: Destination) -> str:
         transport = destination.transport.lower()
@@ -352,18 +330,9 @@ class B2BUA:
             if other is not leg:
                 self._cancel(other)
         assert leg.media is not None
-        codec = next((c for c in self.settings.codecs
-                      if c.name.lower() == leg.media.codec.lower()), None)
-        capabilities = list(self.settings.codecs)
-        if codec is not None:
-            only = [codec, *(c for c in self.settings.codecs if c.name.lower() == TELEPHONE_EVENT)]
-            try:
-                negotiate(caller.offer, only)
-                capabilities = only
-            except ProtocolError:
-                pass
+        capabilities = answer_codecs(caller.offer, self.settings.codecs, leg.media.codec)
         answer = caller.sdp.answer(caller.offer, capabilities, caller.port)
-        caller.media = _media_params(negotiate(caller.offer, capabilities))
+        caller.media = media_params(negotiate(caller.offer, capabilities))
         response = self._response(caller.invite, 200, None, caller.local_tag,
                                   [("Contact", self._contact(caller.destination)),
                                    ("Allow", ALLOW), ("Content-Type", SDP)],
@@ -581,7 +550,7 @@ class B2BUA:
             return
         headers = [("Contact", self._contact(leg.destination)), ("Allow", ALLOW)]
         try:
-            offer = _body_sdp(request)
+            offer = body_sdp(request)
         except ProtocolError:
             self._reply(tid, request, 488, None, leg=leg)
             return
@@ -598,7 +567,7 @@ class B2BUA:
         first = self._codecs_in(preference)
         try:
             answer = leg.sdp.answer(offer, first, leg.port)
-            params = _media_params(negotiate(offer, first))
+            params = media_params(negotiate(offer, first))
         except ProtocolError as error:
             self._reply(tid, request, error.status if error.status >= 400 else 488, None,
                         leg=leg)
@@ -663,8 +632,8 @@ class B2BUA:
                 self._send_bye(leg)
             return
         try:
-            answer = _body_sdp(response)
-            params = _media_params(negotiate(answer, self.settings.codecs)) if answer else None
+            answer = body_sdp(response)
+            params = media_params(negotiate(answer, self.settings.codecs)) if answer else None
         except ProtocolError:
             params = None
         if params is None:
@@ -736,9 +705,3 @@ class B2BUA:
                 self._event(call, CallEvent.RING_TIMEOUT, None)
         return self._take()
 
-
-def _media_params(negotiated: Negotiated) -> MediaParams:
-    remote = (None if negotiated.remote_address is None or negotiated.remote_port == 0
-              else (negotiated.remote_address, negotiated.remote_port))
-    return MediaParams(negotiated.codec.name.upper(), negotiated.payload_type,
-                       negotiated.telephone_event_pt, remote)

@@ -311,3 +311,35 @@ def test_calls_under_loss_complete_and_leak_nothing() -> None:
     net.settle()
     assert net.leaks() == NO_LEAKS
     assert len(net.kinds(WriteCallRecord)) == 3
+
+
+def test_caller_gets_the_callee_codec_when_it_offered_it_so_the_bridge_relays() -> None:
+    from softswitch.sdp.negotiation import DEFAULT_CODECS
+
+    net = Network()
+    alice = net.phone("1001", 5061)
+    bob = net.phone("1002", 5062)
+    pcma_first = (DEFAULT_CODECS[1], DEFAULT_CODECS[0], DEFAULT_CODECS[2])
+    alice.call("1002", body=sdp_offer(40000, pcma_first))
+    net.run(0.5)
+    assert b"RTP/AVP 8 0" in bob.invites()[0].request.body  # the caller's order is kept
+    bob.answer(200, body=sdp_offer(30000, (DEFAULT_CODECS[0],)))  # bob can only do PCMU
+    net.run(0.5)
+    opened = {o.leg: o.params.codec for o in net.kinds(OpenMedia)}
+    assert sorted(opened.values()) == ["PCMU", "PCMU"]
+
+
+def test_broken_sdp_offer_gets_488() -> None:
+    net = Network()
+    alice = net.phone("1001", 5061)
+    net.phone("1002", 5062)
+    alice.call("1002", body=b"v=0\r\nthis is not sdp\r\n")
+    net.run(1)
+    assert alice.statuses()[-1] in (400, 488)
+    video_only = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
+                  "t=0 0\r\nm=video 5000 RTP/AVP 96\r\n")
+    alice.call("1002", body=video_only.encode())
+    net.run(1)
+    assert alice.statuses()[-1] == 488
+    net.settle()
+    assert net.leaks() == NO_LEAKS
