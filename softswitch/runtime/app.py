@@ -7,6 +7,7 @@ import itertools
 import json
 import logging
 import os
+import random
 import secrets
 import signal
 from dataclasses import replace
@@ -20,6 +21,8 @@ from softswitch.call.registrar import Registrar, RegistrarPolicy
 from softswitch.call.ua_core import UserAgentCore
 from softswitch.clock import LoopClock
 from softswitch.config.model import Config
+from softswitch.runtime.call_center import CallCenter, build_call_center_acd
+from softswitch.runtime.control_edge import ControlEdge
 from softswitch.runtime.media_edge import MediaEdge
 from softswitch.runtime.rtp_ports import BoundPorts
 from softswitch.runtime.sip_driver import SipDriver
@@ -30,6 +33,7 @@ from softswitch.sip.transaction import TransactionLayer
 from softswitch.storage.database import Database
 
 log = logging.getLogger(__name__)
+
 
 #: where the RTP port pairs come from unless told otherwise
 DEFAULT_RTP_PORTS = (20000, 29999)
@@ -76,6 +80,10 @@ class Switch:
         self.ports: BoundPorts | None = None
         self.bound: list[BoundAddress] = []
         self._status_writes = 0
+        #: extension -> password; edited in place by config.reload
+        self.passwords: dict[str, str] = {}
+        self.call_center: CallCenter | None = None
+        self.control: ControlEdge | None = None
 
     async def start(self) -> None:
         config = self.config
@@ -83,7 +91,7 @@ class Switch:
         clock = LoopClock(loop)
         db_path = config.storage.path_in(self.data_dir)
         self.database = db = await Database.open(db_path, binding_factory=Binding)
-        passwords = {user.extension: user.password for user in config.users}
+        self.passwords = passwords = {user.extension: user.password for user in config.users}
         sip = config.sip
         registrar = Registrar(RegistrarPolicy(
             min_expires=sip.min_expires, max_expires=sip.max_expires,
@@ -125,6 +133,14 @@ class Switch:
             raise
         self._start_calls(loop, clock, core, layer, registrar, passwords)
         loop.add_signal_handler(signal.SIGUSR1, self.write_status)
+        self.call_center = CallCenter(build_call_center_acd(config, random.Random()),
+                                      db.events, clock, loop)
+        self.control = ControlEdge(self, clock)
+        try:
+            await self.control.start()
+        except OSError as error:  # calls go on; only the operators' socket is missing
+            log.error("no control socket at %s: %s", self.control.path, error)
+            self.control = None
         db.events.append("switch.started", ts=clock.wall(),
                          listen=[f"{b.transport}:{b.host}:{b.port}" for b in self.bound],
                          registrations_restored=len(restored))
@@ -188,6 +204,11 @@ class Switch:
             self.media.stop()
         if self.ports is not None:
             self.ports.close()
+        if self.control is not None:
+            await self.control.stop()
+            self.control = None
+        if self.call_center is not None:
+            self.call_center.close()
         driver = self.driver
         if driver is not None:
             driver.close()
