@@ -65,6 +65,15 @@ class BridgeMedia:
 
 
 @dataclass(frozen=True)
+class HoldMedia:
+    """`leg` put the call on hold (`on`) or resumed it: `other` hears music meanwhile."""
+
+    leg: int
+    other: int
+    on: bool
+
+
+@dataclass(frozen=True)
 class CloseMedia:
     leg: int
 
@@ -77,4 +86,4 @@ class WriteCallRecord:
 
 
 Action = (Respond | PersistBindings | LogEvent | OpenMedia | UpdateMedia | BridgeMedia
-          | CloseMedia | WriteCallRecord)
+          | HoldMedia | CloseMedia | WriteCallRecord)

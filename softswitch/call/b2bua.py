@@ -19,6 +19,7 @@ from softswitch.call.actions import (
     Action,
     BridgeMedia,
     CloseMedia,
+    HoldMedia,
     LogEvent,
     OpenMedia,
     UpdateMedia,
@@ -567,7 +568,8 @@ class B2BUA:
         first = self._codecs_in(preference)
         try:
             answer = leg.sdp.answer(offer, first, leg.port)
-            params = media_params(negotiate(offer, first))
+            negotiated = negotiate(offer, first)
+            params = media_params(negotiated)
         except ProtocolError as error:
             self._reply(tid, request, error.status if error.status >= 400 else 488, None,
                         leg=leg)
@@ -579,6 +581,19 @@ class B2BUA:
             leg.media = params
             if leg.media_open:
                 self._out.append(UpdateMedia(leg.id, params))
+        if negotiated.hold != leg.holding:
+            self._hold(leg, negotiated.hold)
+
+    def _hold(self, leg: Leg, on: bool) -> None:
+        """A leg put the call on hold (sendonly/inactive) or took it off: the other side
+        hears music meanwhile."""
+        leg.holding = on
+        call = leg.call
+        other = call.winner if leg.role is Role.CALLER else call.caller_leg
+        if call.state is not CallState.ANSWERED or other is None or not other.media_open:
+            return
+        self._out.append(HoldMedia(leg.id, other.id, on))
+        self._log("call.held" if on else "call.resumed", call, by=leg.role.value)
 
     # -- from the transaction layer: our transactions ----------------------------------
 

@@ -57,6 +57,7 @@ class Leg:
     bye_tid: TransactionId | None = None
     status: int | None = None  # the final status it gave or got
     rang: bool = False
+    holding: bool = False  # its last offer put the call on hold
 
 
 class CallState(Enum):

@@ -16,11 +16,19 @@ import socket
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from softswitch.call.actions import BridgeMedia, CloseMedia, MediaParams, OpenMedia, UpdateMedia
+from softswitch.call.actions import (
+    BridgeMedia,
+    CloseMedia,
+    HoldMedia,
+    MediaParams,
+    OpenMedia,
+    UpdateMedia,
+)
 from softswitch.clock import Clock
 from softswitch.codecs.base import Codec
 from softswitch.codecs.registry import DEFAULT_REGISTRY, CodecRegistry
 from softswitch.media.engine import MediaEngine, MediaError
+from softswitch.media.prompts import PromptError, prompts_dir, read_prompt
 from softswitch.media.ticker import Ticker
 from softswitch.rtp.session import RtpSession
 from softswitch.runtime.rtp_ports import BoundPorts
@@ -31,6 +39,8 @@ log = logging.getLogger(__name__)
 _READ_BURST = 64
 #: ticks between RTCP checks (the sessions' own intervals are seconds)
 _RTCP_EVERY = 25
+#: the prompt a held party hears
+MUSIC_ON_HOLD = "moh"
 
 
 @dataclass(eq=False)
@@ -62,6 +72,12 @@ class MediaEdge:
         self._ticker: Ticker | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._ticks = 0
+        if not self.engine.has_prompt(MUSIC_ON_HOLD):
+            try:
+                self.engine.add_prompt(MUSIC_ON_HOLD,
+                                       read_prompt(prompts_dir() / f"{MUSIC_ON_HOLD}.wav"))
+            except (PromptError, OSError) as error:
+                log.warning("no music on hold: %s", error)
         #: datagrams that arrived for a leg and could not be used
         self.dropped = 0
 
@@ -122,6 +138,17 @@ class MediaEdge:
             return
         a.partner, b.partner = b, a
         self.engine.bridge(a.channel, b.channel)
+
+    def hold(self, action: HoldMedia) -> None:
+        holder, other = self._legs.get(action.leg), self._legs.get(action.other)
+        if holder is None or other is None:
+            return
+        if action.on and self.engine.has_prompt(MUSIC_ON_HOLD):
+            self.engine.set_talk(holder.channel, False)
+            self.engine.play(other.channel, MUSIC_ON_HOLD, loop=True)
+        elif not action.on:
+            self.engine.stop_playback(other.channel)
+            self.engine.set_talk(holder.channel, True)
 
     def close(self, action: CloseMedia) -> None:
         leg = self._legs.pop(action.leg, None)

@@ -17,6 +17,7 @@ from softswitch.call.actions import (
     Action,
     BridgeMedia,
     CloseMedia,
+    HoldMedia,
     LogEvent,
     OpenMedia,
     PersistBindings,
@@ -116,6 +117,7 @@ class SipDriver:
             Respond: self._respond, PersistBindings: self._persist, LogEvent: self._log_event,
             OpenMedia: self._media_action, UpdateMedia: self._media_action,
             BridgeMedia: self._media_action, CloseMedia: self._media_action,
+            HoldMedia: self._media_action,
             WriteCallRecord: self._write_record}
         #: call detail records written
         self.records = 0
@@ -266,6 +268,8 @@ class SipDriver:
             media.update(action)
         elif isinstance(action, BridgeMedia):
             media.bridge(action)
+        elif isinstance(action, HoldMedia):
+            media.hold(action)
         elif isinstance(action, CloseMedia):
             media.close(action)
 

@@ -343,3 +343,27 @@ def test_broken_sdp_offer_gets_488() -> None:
     assert alice.statuses()[-1] == 488
     net.settle()
     assert net.leaks() == NO_LEAKS
+
+
+def test_hold_and_resume_by_reinvite() -> None:
+    from softswitch.call.actions import HoldMedia
+
+    net = Network()
+    alice, _bob = basic_answered(net)
+    held = sdp_offer(40000 + 5061).replace(b"a=sendrecv", b"a=sendonly")
+    alice.reinvite(held)
+    net.run(1)
+    answer = [r for r in alice.responses if r.cseq.method == "INVITE"][-1]
+    assert answer.status == 200 and b"a=recvonly" in answer.body
+    caller_leg, callee_leg = (o.leg for o in net.kinds(OpenMedia))
+    assert net.kinds(HoldMedia) == [HoldMedia(caller_leg, callee_leg, True)]
+    alice.reinvite(held)  # a refresh that changes nothing is no second hold
+    net.run(1)
+    assert len(net.kinds(HoldMedia)) == 1
+    alice.reinvite(sdp_offer(40000 + 5061))
+    net.run(1)
+    assert net.kinds(HoldMedia)[-1] == HoldMedia(caller_leg, callee_leg, False)
+    assert "call.held" in net.events() and "call.resumed" in net.events()
+    alice.bye()
+    net.settle()
+    assert net.leaks() == NO_LEAKS

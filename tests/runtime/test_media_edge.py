@@ -7,7 +7,7 @@ import socket
 
 import numpy as np
 
-from softswitch.call.actions import BridgeMedia, CloseMedia, MediaParams, OpenMedia
+from softswitch.call.actions import BridgeMedia, CloseMedia, HoldMedia, MediaParams, OpenMedia
 from softswitch.clock import LoopClock
 from softswitch.codecs.registry import PCMA, PCMU
 from softswitch.rtp.packet import RtpPacket
@@ -28,8 +28,8 @@ def _tone(frames: int) -> np.ndarray:
     return (8000 * np.sin(2 * np.pi * 440 * t)).astype(np.int16)
 
 
-async def _exchange(codec_a: str, codec_b: str, frames: int = 25) -> tuple[list[RtpPacket],
-                                                                           MediaEdge]:
+async def _exchange(codec_a: str, codec_b: str, frames: int = 25,
+                    hold: bool = False) -> tuple[list[RtpPacket], MediaEdge]:
     loop = asyncio.get_running_loop()
     low = free_port() & ~1
     ports = BoundPorts("127.0.0.1", low, low + 20)
@@ -44,6 +44,10 @@ async def _exchange(codec_a: str, codec_b: str, frames: int = 25) -> tuple[list[
         edge.open(OpenMedia(2, pb, MediaParams(codec_b, pt[codec_b], None,
                                                bob.getsockname())))
         edge.bridge(BridgeMedia(1, 2))
+        if hold:
+            edge.hold(HoldMedia(1, 2, True))
+            frames = 0  # alice says nothing: bob hears music
+            await asyncio.sleep(0.5)
         encoder = PCMU if codec_a == "PCMU" else PCMA
         samples = _tone(frames)
         for i in range(frames):
@@ -90,3 +94,10 @@ def test_alaw_to_ulaw_is_transcoded() -> None:
     spectrum = np.abs(np.fft.rfft(decoded))
     peak = np.fft.rfftfreq(len(decoded), 1 / 8000)[int(np.argmax(spectrum))]
     assert abs(peak - 440) < 10
+
+
+def test_the_held_party_hears_music() -> None:
+    received, _edge = asyncio.run(_exchange("PCMU", "PCMA", hold=True))
+    assert len(received) >= 15  # the tick sends music though alice sent nothing
+    loud = [p for p in received if np.abs(PCMA.decode(p.payload).astype(int)).max() > 300]
+    assert len(loud) >= 10
