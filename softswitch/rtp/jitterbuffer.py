@@ -115,6 +115,10 @@ class JitterBuffer:
         reference = self._highest if self._highest is not None else self._floor
         extended = packet.sequence if reference is None else unwrap(
             packet.sequence, reference, 16)
+        if (self._floor is not None and extended < self._floor and self._next is None
+                and self._highest is not None and self._highest - extended < self.capacity):
+            # nothing played yet: a packet overtaken by its successor is early, not late
+            self._floor = extended
         if self._floor is not None and extended < self._floor:
             if self._floor - extended > self.capacity:
                 self._resync(packet.ssrc)  # the sender restarted its numbering far behind

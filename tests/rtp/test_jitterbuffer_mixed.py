@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -71,9 +70,6 @@ def test_every_packet_once_in_order_each_loss_concealed_once(seed: int) -> None:
     assert jb.stats.dropped == 0
 
 
-@pytest.mark.xfail(strict=True, reason="the buffer takes its floor from the first packet "
-                   "that arrives, so the stream's first packet, overtaken by the second "
-                   "before playout starts, is dropped as late (softswitch/rtp/jitterbuffer.py)")
 def test_first_packets_reordered_before_playout_starts_are_all_played() -> None:
     jb = JitterBuffer(initial_delay_frames=3, min_delay_frames=3)
     arrivals = {1: [1, 0], 2: [2], 3: [3], 4: [4], 5: [5]}
