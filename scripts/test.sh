@@ -15,6 +15,9 @@ if ((${#need[@]})); then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}"
 fi
 
+# Debian's packages above may reinstall its Python's "externally managed" marker; this
+# script installs into whatever python3 runs it, as the README's run command does.
+export PIP_BREAK_SYSTEM_PACKAGES=1
 python3 -m pip install -q -e ".[test]"
 python3 -m ruff check softswitch tests bench
 exec python3 -m pytest "$@"
