@@ -129,6 +129,11 @@ def config_check(path: Path) -> None:
 main.add_command(__import__("softswitch.cli.report", fromlist=["report"]).report)
 main.add_command(__import__("softswitch.cli.erlang", fromlist=["erlang"]).erlang)
 main.add_command(__import__("softswitch.cli.simulate", fromlist=["x"]).simulate_command)
+main.add_command(__import__("softswitch.cli.agent", fromlist=["agent"]).agent)
+main.add_command(__import__("softswitch.cli.queue", fromlist=["queue"]).queue)
+main.add_command(__import__("softswitch.cli.calls", fromlist=["calls"]).calls)
+main.add_command(__import__("softswitch.cli.user", fromlist=["user"]).user)
+main.add_command(__import__("softswitch.cli.wallboard", fromlist=["x"]).wallboard)
 
 if __name__ == "__main__":
     main()

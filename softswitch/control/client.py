@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import select
 import socket
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -45,7 +46,7 @@ class ControlClient:
         except (FileNotFoundError, ConnectionRefusedError, NotADirectoryError) as error:
             self._sock.close()
             raise NotRunning(path) from error
-        self._file = self._sock.makefile("rb")
+        self._buffer = b""
         self._ids = itertools.count(1)
 
     def __enter__(self) -> ControlClient:
@@ -56,7 +57,6 @@ class ControlClient:
         self.close()
 
     def close(self) -> None:
-        self._file.close()
         self._sock.close()
 
     def send(self, cmd: str, **args: Any) -> int:
@@ -66,10 +66,18 @@ class ControlClient:
         self._sock.sendall(line.encode() + b"\n")
         return request_id
 
-    def receive(self) -> dict[str, Any]:
-        line = self._file.readline()
-        if not line:
-            raise ConnectionError("the switch closed the control connection")
+    def receive(self, timeout: float | None = None) -> dict[str, Any] | None:
+        """The next message; None if `timeout` seconds pass first (only with a timeout)."""
+        while b"\n" not in self._buffer:
+            if timeout is not None:
+                ready, _, _ = select.select([self._sock], [], [], timeout)
+                if not ready:
+                    return None
+            chunk = self._sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("the switch closed the control connection")
+            self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
         message: dict[str, Any] = json.loads(line)
         return message
 
@@ -78,24 +86,34 @@ class ControlClient:
         request_id = self.send(cmd, **args)
         while True:
             answer = self.receive()
-            if answer.get("id") == request_id and "ok" in answer:
+            if answer is not None and answer.get("id") == request_id and "ok" in answer:
                 return _result(answer)
 
-    def subscribe(self, kinds: Sequence[str] | None = None) -> Iterator[dict[str, Any]]:
-        """Events as they happen (each {"seq", "ts", "kind", "call_id", "queue", "agent",
-        "data"}), until the connection ends; CommandFailed if the switch cut us off."""
+    def subscribe(self, kinds: Sequence[str] | None = None,
+                  idle: float | None = None) -> Iterator[dict[str, Any] | None]:
+        """Subscribe now (events from this moment on are kept for us), then iterate them
+        (each {"seq", "ts", "kind", "call_id", "queue", "agent", "data"}) until the
+        connection ends. With `idle`, None is yielded whenever that many seconds pass
+        without an event (time to redraw a clock)."""
         request_id = self.send("subscribe", kinds=list(kinds) if kinds else None)
         while True:
-            try:
-                answer = self.receive()
-            except ConnectionError:
-                return
-            if answer.get("id") != request_id:
-                continue
-            if "event" in answer:
-                yield answer["event"]
-            else:
+            answer = self.receive()
+            if answer is not None and answer.get("id") == request_id and "ok" in answer:
                 _result(answer)
+                break
+        return self._events(request_id, idle)
+
+    def _events(self, request_id: int,
+                idle: float | None) -> Iterator[dict[str, Any] | None]:
+        while True:
+            try:
+                answer = self.receive(idle)
+            except (ConnectionError, OSError):
+                return
+            if answer is None:
+                yield None
+            elif answer.get("id") == request_id and "event" in answer:
+                yield answer["event"]
 
 
 def _result(answer: dict[str, Any]) -> Any:

@@ -207,14 +207,18 @@ class CallCenter:
         return [self.agent_status(agent_id) for agent_id in sorted(self.acd.agents)]
 
     def queue_live(self, name: str) -> dict[str, Any]:
-        """Who is waiting and what the queue's agents are doing, right now."""
+        """Who is waiting (in line, or being offered to agents) and what the queue's
+        agents are doing, right now."""
         self.acd._queue(name)
         now = self._clock.now()
         wall = self._clock.wall()
         waiting = []
-        for call_id in self.acd.waiting(name):
-            caller = self.acd.callers[call_id]
-            waiting.append({"call_id": call_id, "number": caller.number,
+        callers = sorted((c for c in self.acd.callers.values()
+                          if c.queue == name and c.phase in ("waiting", "offered")),
+                         key=lambda c: c.enqueued_at)
+        for caller in callers:
+            waiting.append({"call_id": caller.call_id, "number": caller.number,
+                            "phase": caller.phase,
                             "wait": round(now - caller.enqueued_at, 3),
                             "since": wall - (now - caller.enqueued_at),
                             "priority": caller.priority})

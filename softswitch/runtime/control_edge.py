@@ -292,15 +292,21 @@ class ControlEdge:
             live = [center.queue_live(name) for name in names]
         except UnknownName as error:
             raise ControlError(protocol.NOT_FOUND, str(error)) from None
+        events = self.switch.database.events
+        # the live part and the figures both stop at this event, so a client that
+        # follows the stream applies exactly the events after it
+        as_of = events.last_seq
         days = {name: today.QueueDay() for name in names}
         since = today.start_of_day(self._clock.wall())
-        async for event in self.switch.database.events.read(kinds=today.KINDS,
-                                                              start_ts=since):
+        async for event in events.read(kinds=today.KINDS, start_ts=since):
+            if event.seq > as_of:
+                break
             if event.queue in days:
                 days[event.queue].add(event.kind, dict(event.data), threshold)
         for entry in live:
             entry["today"] = days[entry["queue"]].to_json()
             entry["service_level_seconds"] = threshold
+            entry["as_of_seq"] = as_of
         return live
 
     def _calls(self) -> CallControl:

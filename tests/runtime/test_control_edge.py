@@ -121,7 +121,8 @@ def test_queue_status_shows_waiting_callers_agents_and_today() -> None:
             await client.call("agent.login", agent="1002")
             [queue] = (await client.call("queue.status"))["result"]
             # the caller went straight to the agent who logged in: they ring
-            assert queue["waiting"] == []
+            assert [(w["call_id"], w["phase"]) for w in queue["waiting"]] == \
+                [("call-a", "offered")]
             assert queue["agents"]["ringing"] == ["1002"]
             center.agent_answered("call-a", "1002")
             center.enqueue("call-b", "default", number="556")
