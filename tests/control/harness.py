@@ -72,3 +72,44 @@ class LineClient:
             await self.writer.wait_closed()
         except ConnectionError:
             pass
+
+
+class LoopSwitch:
+    """A Switch on an event loop of the test's main thread; blocking clients (the CLI
+    through click's CliRunner) run in a worker thread while the loop serves them."""
+
+    def __init__(self, data_dir: Path | None = None) -> None:
+        self.data_dir = data_dir or short_data_dir()
+        self.loop = asyncio.new_event_loop()
+        path = self.data_dir / "softswitch.toml"
+        if not path.exists():
+            write_config(path, free_port())
+        self.switch = Switch(load_config(path), self.data_dir)
+        self.run(self.switch.start())
+
+    def run(self, coro: Any) -> Any:
+        return self.loop.run_until_complete(coro)
+
+    def call(self, function: Any, *args: Any) -> Any:
+        """`function(*args)` on the loop's thread, as the switch's own code would run."""
+        async def inside() -> Any:
+            return function(*args)
+        return self.run(inside())
+
+    def blocking(self, function: Any, *args: Any) -> Any:
+        """`function(*args)` in a worker thread while the switch keeps serving."""
+        return self.run(asyncio.to_thread(function, *args))
+
+    def stop(self) -> None:
+        self.run(self.switch.stop())
+        self.loop.close()
+
+
+def invoke(running: LoopSwitch, *args: str) -> Any:
+    """`softswitch ARGS --data-dir DATA` through click, against `running`."""
+    from click.testing import CliRunner
+
+    from softswitch.cli.main import main
+
+    return running.blocking(CliRunner().invoke, main,
+                            [*args, "--data-dir", str(running.data_dir)])
