@@ -43,6 +43,7 @@ from softswitch.call.model import (
     disposition_of_failure,
 )
 from softswitch.call.ports import PortPool
+from softswitch.call.transfer import refer_target, transfer_notify
 from softswitch.errors import ProtocolError
 from softswitch.sdp.negotiation import DEFAULT_CODECS, LocalSdp, SdpCodec, negotiate
 from softswitch.sip.dialog import Dialog, DialogError, DialogId, new_tag
@@ -124,8 +125,10 @@ class B2BUA:
             Step.ANSWER_CANCEL: self._answer_cancel,
             Step.REJECT_NO_ANSWER: self._reject_no_answer,
             Step.CANCEL_CALLEES: self._cancel_callees,
-            Step.HANG_UP_CALLEE: self._hang_up_callee,
-            Step.HANG_UP_CALLER: self._hang_up_caller,
+            Step.HANG_UP_OTHERS: self._hang_up_others,
+            Step.ACCEPT_TRANSFER: self._accept_transfer,
+            Step.RECONNECT: self._reconnect,
+            Step.NOTIFY_TRANSFER_FAILED: self._notify_transfer_failed,
         }
 
     # -- counters ----------------------------------------------------------------------
@@ -232,7 +235,8 @@ class B2BUA:
         suffix = "" if transport == "udp" else f";transport={transport}"
         return f"<sip:switch@{format_host(host)}:{port}{suffix}>"
 
-    def _invite_callee(self, call: Call, binding: Binding, preference: list[str]) -> None:
+    def _invite_callee(self, call: Call, binding: Binding, preference: list[str],
+                       from_user: str | None = None) -> None:
         port = self.ports.allocate()
         if port is None:
             log.warning("no RTP port for a callee leg of %s", call.call_id)
@@ -251,8 +255,9 @@ class B2BUA:
         name = f'"{display}" ' if display else ""
         headers = Headers([
             ("Via", self._via(destination)), ("Max-Forwards", "70"),
-            ("From", f"{name}<sip:{call.caller}@{self.domain}>;tag={self._new_tag()}"),
-            ("To", f"<sip:{call.callee}@{self.domain}>"),
+            ("From", f"{name}<sip:{from_user or call.caller}@{self.domain}>"
+                     f";tag={self._new_tag()}"),
+            ("To", f"<sip:{binding.aor}@{self.domain}>"),
             ("Call-ID", self._new_call_id()), ("CSeq", "1 INVITE"),
             ("Contact", self._contact(destination)), ("Allow", ALLOW),
             ("Content-Type", SDP)])
@@ -382,13 +387,84 @@ class B2BUA:
         for callee in call.callees:
             self._cancel(callee)
 
-    def _hang_up_callee(self, call: Call, leg: Leg | None) -> None:
-        if call.winner is not None:
-            self._send_bye(call.winner)
+    def _hang_up_others(self, call: Call, leg: Leg | None) -> None:
+        for other in call.legs:
+            if other is not leg:
+                self._send_bye(other)
 
-    def _hang_up_caller(self, call: Call, leg: Leg | None) -> None:
-        if call.caller_leg is not None:
-            self._send_bye(call.caller_leg)
+    # -- blind transfer ----------------------------------------------------------------
+
+    def _accept_transfer(self, call: Call, leg: Leg | None) -> None:
+        transferor, anchor = call.transferor, call.anchor
+        assert transferor is not None and anchor is not None and call.transfer_target
+        self._notify(transferor, 100)
+        if transferor.media_open and anchor.media_open:
+            self._out.append(HoldMedia(transferor.id, anchor.id, True))
+        self._log("call.transferred", call, by=transferor.role.value,
+                  target=call.transfer_target)
+        before = len(call.callees)
+        preference = [anchor.media.codec] if anchor.media is not None else []
+        for binding in self._lookup(call.transfer_target):
+            self._invite_callee(call, binding, preference, from_user=(
+                call.caller if anchor.role is Role.CALLER else call.callee))
+        if len(call.callees) == before:
+            self._event(call, CallEvent.TRANSFER_FAILED, None)
+        else:
+            self._timers.set(call.key, self._now + self.settings.ring_timeout)
+
+    def _reconnect(self, call: Call, leg: Leg | None) -> None:
+        assert leg is not None
+        anchor, transferor = call.anchor, call.transferor
+        assert anchor is not None and transferor is not None
+        self._timers.cancel(call.key)
+        for other in call.callees:
+            if other is not leg:
+                self._cancel(other)
+        call.winner = leg
+        self._open_media(leg)
+        self._out.append(BridgeMedia(anchor.id, leg.id))
+        self._notify(transferor, 200)
+        self._send_bye(transferor)
+        call.transferor = call.anchor = call.transfer_target = None
+        self._log("call.answered", call, contact=leg.peer, transfer=True)
+
+    def _notify_transfer_failed(self, call: Call, leg: Leg | None) -> None:
+        if call.transferor is not None:
+            self._notify(call.transferor, 503)
+
+    def _notify(self, leg: Leg, status: int) -> None:
+        if leg.dialog is None or leg.state is not LegState.CONFIRMED:
+            return
+        try:
+            notify = transfer_notify(leg.dialog, self._via(leg.destination), status)
+            self.layer.send_request(notify, leg.destination, self._now)
+        except (DialogError, TransactionError) as error:
+            log.debug("NOTIFY on leg %d not sent: %s", leg.id, error)
+
+    def _refer(self, tid: TransactionId, request: Request, leg: Leg) -> None:
+        """A REFER from a party of an answered call: ring the target in its place."""
+        call = leg.call
+        others = [o for o in call.legs if o is not leg and o.state is LegState.CONFIRMED]
+        if call.state is not CallState.ANSWERED or leg.state is not LegState.CONFIRMED \
+                or len(others) != 1:
+            self._reply(tid, request, 491 if call.state is CallState.TRANSFERRING else 403,
+                        None, leg=leg)
+            return
+        target = refer_target(request)
+        if target is None:
+            self._reply(tid, request, 400, "Bad Refer-To", leg=leg)
+            return
+        routed = self.dial_plan.route(target)
+        if isinstance(routed, Refuse):
+            self._reply(tid, request, routed.status, routed.reason, leg=leg)
+            return
+        assert isinstance(routed, RingExtension)
+        if not self._lookup(routed.extension):
+            self._reply(tid, request, 480, "Temporarily Unavailable", leg=leg)
+            return
+        self._reply(tid, request, 202, None, leg=leg)
+        call.transferor, call.anchor, call.transfer_target = leg, others[0], routed.extension
+        self._event(call, CallEvent.TRANSFER_REQUESTED, leg)
 
     # -- leg mechanics -----------------------------------------------------------------
 
@@ -536,9 +612,15 @@ class B2BUA:
             was_pending = leg.state
             self._leg_ended(leg)
             if was_pending is LegState.CONFIRMED:
-                event = (CallEvent.CALLER_HUNG_UP if leg.role is Role.CALLER
-                         else CallEvent.CALLEE_HUNG_UP)
+                if leg is call.transferor:
+                    event = CallEvent.TRANSFEROR_LEFT
+                else:
+                    event = (CallEvent.CALLER_HUNG_UP if leg.role is Role.CALLER
+                             else CallEvent.CALLEE_HUNG_UP)
                 self._event(call, event, leg)
+            return self._take()
+        if request.method == "REFER":
+            self._refer(tid, request, leg)
             return self._take()
         self._refresh(tid, request, leg)
         return self._take()
@@ -668,6 +750,9 @@ class B2BUA:
         if call.state in (CallState.ROUTING, CallState.ALERTING) and not any(
                 c.state in (LegState.INVITING, LegState.CONFIRMED) for c in call.callees):
             self._event(call, CallEvent.ALL_CALLEES_FAILED, None)
+        elif call.state is CallState.TRANSFERRING and not any(
+                c.state is LegState.INVITING for c in call.callees):
+            self._event(call, CallEvent.TRANSFER_FAILED, None)
         else:
             self._maybe_forget(call)
 
@@ -716,7 +801,10 @@ class B2BUA:
         self._clock(now, wall)
         for key in self._timers.pop_due(now):
             call = self.calls.get(key)
-            if call is not None:
+            if call is not None and call.state is CallState.TRANSFERRING:
+                self._cancel_callees(call, None)
+                self._event(call, CallEvent.TRANSFER_FAILED, None)
+            elif call is not None:
                 self._event(call, CallEvent.RING_TIMEOUT, None)
         return self._take()
 

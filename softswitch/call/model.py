@@ -64,6 +64,7 @@ class CallState(Enum):
     ROUTING = "routing"    # callee legs invited; nothing heard yet
     ALERTING = "alerting"  # a callee rings; the caller has its 180
     ANSWERED = "answered"
+    TRANSFERRING = "transferring"  # a party REFERred the other to a target that rings
     ENDED = "ended"
 
 
@@ -77,6 +78,9 @@ class CallEvent(Enum):
     CALLEE_HUNG_UP = "callee hung up"
     ACK_TIMEOUT = "caller never acknowledged"
     CALLER_LOST = "caller transaction gone"
+    TRANSFER_REQUESTED = "transfer requested"
+    TRANSFEROR_LEFT = "transferor hung up"
+    TRANSFER_FAILED = "no transfer target answered"
 
 
 class Step(Enum):
@@ -87,8 +91,10 @@ class Step(Enum):
     ANSWER_CANCEL = "send 487 to the caller"
     REJECT_NO_ANSWER = "send 480 to the caller"
     CANCEL_CALLEES = "cancel every callee still ringing"
-    HANG_UP_CALLEE = "BYE the answered callee"
-    HANG_UP_CALLER = "BYE the caller"
+    HANG_UP_OTHERS = "BYE every other party still up"
+    ACCEPT_TRANSFER = "202 the REFER, NOTIFY 100, ring the target"
+    RECONNECT = "bridge the anchor with the target, NOTIFY 200, BYE the transferor"
+    NOTIFY_TRANSFER_FAILED = "NOTIFY the transferor of the failure"
 
 
 @dataclass(frozen=True)
@@ -115,10 +121,17 @@ CALL_TRANSITIONS: dict[tuple[CallState, CallEvent], Transition] = {
        for state in (S.ROUTING, S.ALERTING)},
     **{(state, E.CALLER_LOST): Transition((X.CANCEL_CALLEES,), S.ENDED)
        for state in (S.ROUTING, S.ALERTING)},
-    (S.ANSWERED, E.CALLER_HUNG_UP): Transition((X.HANG_UP_CALLEE,), S.ENDED),
-    (S.ANSWERED, E.CALLEE_HUNG_UP): Transition((X.HANG_UP_CALLER,), S.ENDED),
-    (S.ANSWERED, E.ACK_TIMEOUT): Transition((X.HANG_UP_CALLEE, X.HANG_UP_CALLER), S.ENDED),
-    (S.ANSWERED, E.CALLER_LOST): Transition((X.HANG_UP_CALLEE,), S.ENDED),
+    (S.ANSWERED, E.CALLER_HUNG_UP): Transition((X.HANG_UP_OTHERS,), S.ENDED),
+    (S.ANSWERED, E.CALLEE_HUNG_UP): Transition((X.HANG_UP_OTHERS,), S.ENDED),
+    (S.ANSWERED, E.ACK_TIMEOUT): Transition((X.HANG_UP_OTHERS,), S.ENDED),
+    (S.ANSWERED, E.CALLER_LOST): Transition((X.HANG_UP_OTHERS,), S.ENDED),
+    (S.ANSWERED, E.TRANSFER_REQUESTED): Transition((X.ACCEPT_TRANSFER,), S.TRANSFERRING),
+    (S.TRANSFERRING, E.CALLEE_ANSWERED): Transition((X.RECONNECT,), S.ANSWERED),
+    (S.TRANSFERRING, E.TRANSFEROR_LEFT): Transition((), S.TRANSFERRING),
+    (S.TRANSFERRING, E.TRANSFER_FAILED): Transition(
+        (X.NOTIFY_TRANSFER_FAILED, X.HANG_UP_OTHERS), S.ENDED),
+    **{(S.TRANSFERRING, event): Transition((X.CANCEL_CALLEES, X.HANG_UP_OTHERS), S.ENDED)
+       for event in (E.CALLER_HUNG_UP, E.CALLEE_HUNG_UP, E.ACK_TIMEOUT)},
 }
 
 #: how the call ended, by the event that ended it (ALL_CALLEES_FAILED depends on status)
@@ -130,6 +143,7 @@ ENDINGS: dict[CallEvent, tuple[Disposition | None, HangupSide | None]] = {
     E.CALLEE_HUNG_UP: (None, HangupSide.CALLEE),
     E.ACK_TIMEOUT: (None, HangupSide.SWITCH),
     E.ALL_CALLEES_FAILED: (None, HangupSide.CALLEE),
+    E.TRANSFER_FAILED: (None, HangupSide.SWITCH),
 }
 
 
@@ -149,6 +163,10 @@ class Call:
     disposition: Disposition | None = None
     hangup_side: HangupSide | None = None
     sip_status: int | None = None
+    #: during a blind transfer: who asked, who stays, and the REFER to answer
+    transferor: Leg | None = None
+    anchor: Leg | None = None
+    transfer_target: str | None = None
 
     @property
     def legs(self) -> list[Leg]:

@@ -36,12 +36,12 @@ __all__ = ["Action", "LogEvent", "PersistBindings", "Respond", "UserAgentCore"]
 log = logging.getLogger(__name__)
 
 #: methods this switch serves
-ALLOWED = ("REGISTER", "OPTIONS", "INVITE", "ACK", "CANCEL", "BYE", "UPDATE")
+ALLOWED = ("REGISTER", "OPTIONS", "INVITE", "ACK", "CANCEL", "BYE", "UPDATE", "REFER")
 #: methods it knows of (RFC 3261 and its extensions) but does not serve: 405
-KNOWN_NOT_SERVED = frozenset({"SUBSCRIBE", "NOTIFY", "REFER", "MESSAGE", "INFO", "PRACK",
+KNOWN_NOT_SERVED = frozenset({"SUBSCRIBE", "NOTIFY", "MESSAGE", "INFO", "PRACK",
                               "PUBLISH"})
 #: requests that belong to a dialog when they carry a To tag
-_DIALOG_METHODS = frozenset({"INVITE", "BYE", "UPDATE"})
+_DIALOG_METHODS = frozenset({"INVITE", "BYE", "UPDATE", "REFER"})
 #: option tags this switch implements (Require of anything else gets 420); none yet
 SUPPORTED: tuple[str, ...] = ()
 ACCEPT = "application/sdp"
@@ -118,7 +118,7 @@ class UserAgentCore:
             return self._register(event, now, wall)
         if method == "INVITE":
             return self._invite(event, now, wall)
-        if method in ("BYE", "UPDATE"):
+        if method in ("BYE", "UPDATE", "REFER"):
             return [Respond(tid, self._response(request, 481))]
         return [Respond(tid, self._response(request, 500))]
 

@@ -140,6 +140,16 @@ class Phone:
             "BYE", via=f"SIP/2.0/UDP {self.address[0]}:{self.address[1]};rport")
         self.layer.send_request(request, self.net.switch_dest, self.net.clock.now())
 
+    def refer(self, target: str) -> None:
+        dialog = self.dialogs[-1]
+        request = dialog.create_request(
+            "REFER", via=f"SIP/2.0/UDP {self.address[0]}:{self.address[1]};rport",
+            headers=[("Refer-To", f"<sip:{target}@pbx.test>")])
+        self.layer.send_request(request, self.net.switch_dest, self.net.clock.now())
+
+    def notifications(self) -> list[bytes]:
+        return [e.request.body for e in self.requests if e.request.method == "NOTIFY"]
+
     def reinvite(self, body: bytes, method: str = "INVITE") -> None:
         dialog = self.dialogs[-1]
         request = dialog.create_request(
@@ -154,7 +164,7 @@ class Phone:
         if isinstance(event, RequestReceived):
             self.requests.append(event)
             request = event.request
-            if request.method == "BYE":
+            if request.method in ("BYE", "NOTIFY"):
                 self.layer.respond(event.tid, make_response(request, 200), now)
             elif request.method == "INVITE" and request.to.tag is not None:
                 response = make_response(request, 200, headers=[("Contact", f"<{self.contact}>")])

@@ -367,3 +367,78 @@ def test_hold_and_resume_by_reinvite() -> None:
     alice.bye()
     net.settle()
     assert net.leaks() == NO_LEAKS
+
+
+def test_blind_transfer_by_the_callee() -> None:
+    net = Network()
+    alice, bob = basic_answered(net)
+    carol = net.phone("1003", 5064)
+    bob.refer("1003")
+    net.run(0.5)
+    assert [r.status for r in bob.responses if r.cseq.method == "REFER"] == [202]
+    assert bob.notifications() == [b"SIP/2.0 100 Trying\r\n"]
+    assert len(carol.invites()) == 1
+    invite = carol.invites()[0].request
+    assert invite.from_.uri.user == "1001"  # carol sees who is being transferred to her
+    carol.answer(200)
+    net.run(1)
+    assert bob.notifications()[-1] == b"SIP/2.0 200 OK\r\n"
+    assert any(e.request.method == "BYE" for e in bob.requests)
+    assert not any(e.request.method == "BYE" for e in alice.requests)
+    bridges = net.kinds(BridgeMedia)
+    carol_leg = net.kinds(OpenMedia)[-1].leg
+    assert carol_leg in (bridges[-1].a, bridges[-1].b)
+    alice.bye()
+    net.run(1)
+    assert any(e.request.method == "BYE" for e in carol.requests)
+    assert "call.transferred" in net.events()
+    net.settle()
+    assert net.leaks() == NO_LEAKS
+    cdr = record(net)
+    assert cdr.disposition is Disposition.ANSWERED and len(cdr.legs) == 3
+
+
+def test_transfer_to_a_busy_target_ends_the_call_and_tells_the_transferor() -> None:
+    net = Network()
+    alice, bob = basic_answered(net)
+    carol = net.phone("1003", 5064)
+    bob.refer("1003")
+    net.run(0.5)
+    carol.answer(486)
+    net.run(1)
+    assert bob.notifications()[-1].startswith(b"SIP/2.0 503")
+    assert any(e.request.method == "BYE" for e in alice.requests)
+    net.settle()
+    assert net.leaks() == NO_LEAKS
+
+
+def test_refer_to_nowhere_is_refused_and_the_call_goes_on() -> None:
+    net = Network()
+    alice, bob = basic_answered(net)
+    bob.refer("999")
+    bob.refer("1003")  # nobody registered as 1003
+    net.run(1)
+    assert [r.status for r in bob.responses if r.cseq.method == "REFER"] == [404, 480]
+    assert not any(e.request.method == "BYE" for e in alice.requests)
+    alice.bye()
+    net.settle()
+    assert net.leaks() == NO_LEAKS
+
+
+def test_transferor_hangs_up_before_the_target_answers() -> None:
+    net = Network()
+    alice, bob = basic_answered(net)
+    carol = net.phone("1003", 5064)
+    bob.refer("1003")
+    net.run(0.2)
+    bob.bye()
+    net.run(0.5)
+    assert not any(e.request.method == "BYE" for e in alice.requests)
+    carol.answer(200)
+    net.run(1)
+    assert len(carol.acks) == 1
+    carol.bye()
+    net.run(1)
+    assert any(e.request.method == "BYE" for e in alice.requests)
+    net.settle()
+    assert net.leaks() == NO_LEAKS
