@@ -167,6 +167,8 @@ class ControlEdge:
                     await asyncio.wait_for(writer.drain(), self._write_timeout)
         except (ConnectionError, TimeoutError, asyncio.IncompleteReadError):
             pass
+        except asyncio.CancelledError:
+            pass  # the switch is stopping; ending quietly keeps asyncio's stream callback calm
         finally:
             for feed in feeds:
                 feed.cancel()
