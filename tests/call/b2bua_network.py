@@ -237,6 +237,8 @@ class Network:
         self.phones: dict[Address, Phone] = {}
         self.actions: list[Action] = []
         self.datagrams = 0
+        #: drop the next datagram for which this returns True (then it is cleared)
+        self.drop_once: Callable[[bytes, Address, Address], bool] | None = None
 
     def phone(self, user: str, port: int, *, register: bool = True) -> Phone:
         phone = Phone(self, user, ("127.0.0.1", port))
@@ -262,6 +264,9 @@ class Network:
     def _deliver(self, data: bytes, source: Address, dest: Address) -> None:
         self.datagrams += 1
         if self.loss and self.rng.random() < self.loss:
+            return
+        if self.drop_once is not None and self.drop_once(data, source, dest):
+            self.drop_once = None
             return
         message = parse_message(data)
         src = Source("udp", *source)

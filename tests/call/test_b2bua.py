@@ -442,3 +442,22 @@ def test_transferor_hangs_up_before_the_target_answers() -> None:
     assert any(e.request.method == "BYE" for e in alice.requests)
     net.settle()
     assert net.leaks() == NO_LEAKS
+
+
+def test_our_lost_ack_is_sent_again_when_the_callee_repeats_its_200() -> None:
+    net = Network()
+    alice = net.phone("1001", 5061)
+    bob = net.phone("1002", 5062)
+    alice.call("1002")
+    net.run(0.5)
+    net.drop_once = lambda data, src, dst: data.startswith(b"ACK") and dst == bob.address
+    bob.answer(200)
+    net.run(0.2)
+    assert bob.acks == []
+    net.run(2)  # bob's transaction re-sends the 200; the switch answers with its ACK
+    assert len(bob.acks) == 1
+    net.run(40)
+    assert not any(e.request.method == "BYE" for e in bob.requests)  # the call survived
+    alice.bye()
+    net.settle()
+    assert net.leaks() == NO_LEAKS

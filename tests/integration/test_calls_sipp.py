@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.integration.call_tools import call_switch, cdrs, events, sipp_callee, wait_for_idle
-from tests.integration.sipp import run_sipp
-from tests.integration.switch_process import USERS
+from tests.integration.sipp import SippResult, run_sipp
+from tests.integration.switch_process import USERS, free_port
 
 IDLE = {"calls": 0, "legs": 0, "dialogs": 0, "rtp_ports_in_use": 0, "media_legs": 0}
 
@@ -16,16 +16,10 @@ def _idle(counters: dict[str, int]) -> dict[str, int]:
 
 
 def caller(switch_port: int, work: Path, scenario: str, *, calls: int = 1, rate: float = 10,
-           extra: tuple[str, ...] = ()):  # noqa: ANN201
+           extra: tuple[str, ...] = (), transport: str = "u1") -> SippResult:
     return run_sipp(scenario, switch_port, work, service="1002", user="1001",
                     password=USERS["1001"], calls=calls, rate=rate, timeout=30,
-                    extra=("-mp", str(_media_port()), *extra))
-
-
-def _media_port() -> int:
-    from tests.integration.switch_process import free_port
-
-    return free_port()
+                    transport=transport, extra=("-mp", str(free_port()), *extra))
 
 
 def test_answered_call_carries_audio_both_ways_and_leaves_a_record(tmp_path: Path) -> None:
@@ -110,3 +104,15 @@ def test_calls_survive_five_percent_loss(tmp_path: Path) -> None:
         records = cdrs(switch, count=10, timeout=15)
         assert [r["disposition"] for r in records] == ["answered"] * 10
         assert _idle(wait_for_idle(switch, timeout=40)) == IDLE
+
+
+def test_a_caller_over_tcp_reaches_a_callee_over_udp(tmp_path: Path) -> None:
+    with call_switch(tmp_path) as switch, \
+            sipp_callee(switch, tmp_path, "call_callee.xml", extra=("-rtp_echo",)):
+        result = caller(switch.port, tmp_path, "call_caller.xml", transport="t1",
+                        extra=("-d", "500"))
+        assert result.returncode == 0, result.explain()
+        [cdr] = cdrs(switch)
+        assert cdr["disposition"] == "answered"
+        assert cdr["legs"][0]["peer"].startswith("tcp:")
+        assert _idle(wait_for_idle(switch)) == IDLE
