@@ -106,7 +106,7 @@ def build_call_center_acd(config: Config, rng: random.Random) -> Acd:
         from softswitch.acd.config import build_acd  # type: ignore[import-not-found]
     except ImportError:
         build_acd = None
-    if build_acd is not None:
+    if build_acd is not None and hasattr(config, "queues") and hasattr(config, "agents"):
         acd: Acd = build_acd(config, rng)
         if acd.agents or acd.matcher.queues:
             return acd
