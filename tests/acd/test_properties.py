@@ -55,7 +55,8 @@ class Ledger:
                 self.answered[call_id] += 1
                 assert self.answered[call_id] == 1, f"{call_id} answered twice"
             elif e.kind in ("call.abandoned", "call.ended", "callback.failed") or (
-                    e.kind == "queue.overflow" and e.fields["target_kind"] not in ("queue", "callback")):
+                    e.kind == "queue.overflow"
+                    and e.fields["target_kind"] not in ("queue", "callback")):
                 self.closed[call_id] += 1
 
 
