@@ -53,6 +53,9 @@ class _MediaLeg:
     channel: int
     codec: Codec
     partner: _MediaLeg | None = None
+    #: RFC 4733 relay: the timestamp an event started with here, and on the partner
+    event_from: int | None = None
+    event_to: int = 0
 
 
 class MediaEdge:
@@ -194,7 +197,10 @@ class MediaEdge:
             if packet is None:
                 continue
             if packet.payload_type != session.payload_type:
-                self.dropped += 1  # telephone-event or comfort noise: not relayed yet
+                if packet.payload_type == session.telephone_event_pt:
+                    self._relay_event(leg, packet.payload, packet.timestamp, packet.marker, now)
+                else:
+                    self.dropped += 1  # comfort noise and the like
                 continue
             try:
                 out = engine.receive(leg.channel, packet.payload)
@@ -203,6 +209,21 @@ class MediaEdge:
                 continue
             if out is not None:
                 self._send_audio(self._by_channel.get(out.channel), out.payload, now)
+
+    def _relay_event(self, leg: _MediaLeg, payload: bytes, timestamp: int, marker: bool,
+                     now: float) -> None:
+        """Telephone events pass to the bridged leg on its own timeline: each event keeps
+        one timestamp (its start), mapped to where the partner's audio is at that moment."""
+        partner = leg.partner
+        if partner is None or partner.session.telephone_event_pt is None \
+                or partner.session.remote is None:
+            self.dropped += 1
+            return
+        if timestamp != leg.event_from:
+            leg.event_from = timestamp
+            leg.event_to = partner.session.timestamp
+        data = partner.session.send_event(payload, leg.event_to, marker, now)
+        _send(partner.rtp, data, partner.session.remote)
 
     def _on_rtcp(self, leg: _MediaLeg) -> None:
         now = self._clock.now()

@@ -101,3 +101,47 @@ def test_the_held_party_hears_music() -> None:
     assert len(received) >= 15  # the tick sends music though alice sent nothing
     loud = [p for p in received if np.abs(PCMA.decode(p.payload).astype(int)).max() > 300]
     assert len(loud) >= 10
+
+
+async def _digits() -> list[RtpPacket]:
+    loop = asyncio.get_running_loop()
+    low = free_port() & ~1
+    ports = BoundPorts("127.0.0.1", low, low + 20)
+    edge = MediaEdge(loop, LoopClock(loop), ports)
+    alice, bob = _phone(), _phone()
+    try:
+        pa, pb = ports.allocate(), ports.allocate()
+        assert pa is not None and pb is not None
+        edge.open(OpenMedia(1, pa, MediaParams("PCMU", 0, 101, alice.getsockname())))
+        edge.open(OpenMedia(2, pb, MediaParams("PCMU", 0, 96, bob.getsockname())))
+        edge.bridge(BridgeMedia(1, 2))
+        # digit 5: three updates of one event, then its end three times (RFC 4733 2.5.1.4)
+        for n, (duration, end) in enumerate([(160, False), (320, False), (480, False),
+                                             (640, True), (640, True), (640, True)]):
+            payload = bytes([5, (0x80 if end else 0) | 10]) + duration.to_bytes(2, "big")
+            packet = RtpPacket(payload_type=101, sequence=n, timestamp=8000, ssrc=99,
+                               payload=payload, marker=n == 0)
+            alice.sendto(bytes(packet), ("127.0.0.1", pa))
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.05)
+        received = []
+        while True:
+            try:
+                received.append(RtpPacket.parse(bob.recv(2048)))
+            except BlockingIOError:
+                break
+        return [p for p in received if p.payload_type != 0]
+    finally:
+        edge.stop()
+        ports.close()
+        alice.close()
+        bob.close()
+
+
+def test_telephone_events_are_relayed_with_the_partner_payload_type() -> None:
+    events = asyncio.run(_digits())
+    assert [p.payload_type for p in events] == [96] * 6
+    assert [p.payload[0] for p in events] == [5] * 6
+    assert len({p.timestamp for p in events}) == 1  # one event, one timestamp
+    assert events[0].marker and not any(p.marker for p in events[1:])
+    assert [p.payload[1] & 0x80 for p in events] == [0, 0, 0, 0x80, 0x80, 0x80]
