@@ -4,7 +4,11 @@ Sans-IO. It takes the transaction layer's events and the current time and return
 actions for the edge: responses to send on a transaction, binding changes to persist,
 events to log. Method and header inspection happen here, before any service sees a
 request: an unknown method gets 501, a known one we do not serve 405, both with Allow;
-a Require we do not support gets 420 with Unsupported.
+a Require we do not support gets 420 with Unsupported. Then it dispatches: REGISTER and
+OPTIONS it answers itself; an INVITE is authenticated (401, as Asterisk does, since
+pyVoIP ignores 407) and handed to the B2BUA as a new call; requests with a To tag go to
+the B2BUA's dialogs (481 when none matches); the events of the transactions the B2BUA
+started go back to it.
 """
 
 from __future__ import annotations
