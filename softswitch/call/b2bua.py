@@ -43,21 +43,20 @@ from softswitch.call.model import (
     disposition_of_failure,
 )
 from softswitch.call.ports import PortPool
+from softswitch.call.signalling import ALLOW, Signalling
 from softswitch.call.transfer import refer_target, transfer_notify
 from softswitch.errors import ProtocolError
 from softswitch.sdp.negotiation import DEFAULT_CODECS, LocalSdp, SdpCodec, negotiate
 from softswitch.sip.dialog import Dialog, DialogError, DialogId, new_tag
 from softswitch.sip.headers import parse_name_addr
-from softswitch.sip.message import Headers, Request, Response, make_response
+from softswitch.sip.message import Request, Response
 from softswitch.sip.routing import Destination, Source
-from softswitch.sip.transaction import TransactionError, TransactionLayer
+from softswitch.sip.transaction import TransactionLayer
 from softswitch.sip.transaction_events import TransactionId
-from softswitch.sip.uri import format_host
 from softswitch.timers import Deadlines
 
 log = logging.getLogger(__name__)
 
-ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE"
 
 
 @dataclass(frozen=True)
@@ -96,14 +95,12 @@ class B2BUA:
                  tag_factory: Callable[[], str] = new_tag,
                  call_id_factory: Callable[[], str] | None = None) -> None:
         self.layer = layer
+        self.sip = Signalling(layer, local, domain, tag_factory, call_id_factory)
         self.dial_plan = dial_plan
         self._lookup = lookup
         self.ports = ports
-        self._local = local  # transport -> our (host, port)
         self.domain = domain
         self.settings = settings or CallSettings()
-        self._new_tag = tag_factory
-        self._new_call_id = call_id_factory or (lambda: secrets.token_hex(12))
         self._keys = itertools.count(1)
         self._leg_ids = itertools.count(1)
         self.calls: dict[int, Call] = {}
@@ -191,7 +188,7 @@ class B2BUA:
         caller = Leg(next(self._leg_ids), Role.CALLER, call, request, offered.tid,
                      _destination(offered.source), port, self._local_sdp(),
                      f"{offered.source.transport}:{offered.source.host}:{offered.source.port}",
-                     local_tag=self._new_tag(), offer=offer_sdp)
+                     local_tag=self.sip.new_tag(), offer=offer_sdp)
         call.caller_leg = caller
         self.calls[call.key] = call
         self._by_tid[offered.tid] = caller
@@ -224,17 +221,6 @@ class B2BUA:
     def _codecs_in(self, preference: list[str]) -> list[SdpCodec]:
         return codecs_first(self.settings.codecs, preference)
 
-    def _via(self, destination: Destination) -> str:
-        transport = destination.transport.lower()
-        host, port = self._local.get(transport) or next(iter(self._local.values()))
-        return f"SIP/2.0/{transport.upper()} {format_host(host)}:{port};rport"
-
-    def _contact(self, destination: Destination) -> str:
-        transport = destination.transport.lower()
-        host, port = self._local.get(transport) or next(iter(self._local.values()))
-        suffix = "" if transport == "udp" else f";transport={transport}"
-        return f"<sip:switch@{format_host(host)}:{port}{suffix}>"
-
     def _invite_callee(self, call: Call, binding: Binding, preference: list[str],
                        from_user: str | None = None) -> None:
         port = self.ports.allocate()
@@ -251,23 +237,13 @@ class B2BUA:
         body = str(sdp.offer(port, self._codecs_in(preference))).encode()
         caller = call.caller_leg
         assert caller is not None
-        display = caller.invite.from_.display
-        name = f'"{display}" ' if display else ""
-        headers = Headers([
-            ("Via", self._via(destination)), ("Max-Forwards", "70"),
-            ("From", f"{name}<sip:{from_user or call.caller}@{self.domain}>"
-                     f";tag={self._new_tag()}"),
-            ("To", f"<sip:{binding.aor}@{self.domain}>"),
-            ("Call-ID", self._new_call_id()), ("CSeq", "1 INVITE"),
-            ("Contact", self._contact(destination)), ("Allow", ALLOW),
-            ("Content-Type", SDP)])
-        invite = Request("INVITE", uri, headers, body)
-        try:
-            tid = self.layer.send_request(invite, destination, self._now)
-        except TransactionError as error:
-            log.warning("cannot invite %s: %s", binding.contact, error)
+        sent = self.sip.invite(uri, destination, from_user=from_user or call.caller,
+                               display=caller.invite.from_.display, to_user=binding.aor,
+                               body=body, now=self._now)
+        if sent is None:
             self.ports.release(port)
             return
+        invite, tid = sent
         leg = Leg(next(self._leg_ids), Role.CALLEE, call, invite, tid, destination, port, sdp,
                   binding.contact)
         call.callees.append(leg)
@@ -339,8 +315,8 @@ class B2BUA:
         capabilities = answer_codecs(caller.offer, self.settings.codecs, leg.media.codec)
         answer = caller.sdp.answer(caller.offer, capabilities, caller.port)
         caller.media = media_params(negotiate(caller.offer, capabilities))
-        response = self._response(caller.invite, 200, None, caller.local_tag,
-                                  [("Contact", self._contact(caller.destination)),
+        response = self.sip.response(caller.invite, 200, None, caller.local_tag,
+                                  [("Contact", self.sip.contact(caller.destination)),
                                    ("Allow", ALLOW), ("Content-Type", SDP)],
                                   str(answer).encode())
         if not self._send_response(caller.tid, response):
@@ -349,7 +325,7 @@ class B2BUA:
         caller.status = 200
         caller.state = LegState.CONFIRMED
         caller.dialog = Dialog.as_uas(caller.invite, response,
-                                      parse_name_addr(self._contact(caller.destination)))
+                                      parse_name_addr(self.sip.contact(caller.destination)))
         self._by_dialog[caller.dialog.id] = caller
         call.answered_at = self._wall
         call.sip_status = 200
@@ -436,10 +412,10 @@ class B2BUA:
         if leg.dialog is None or leg.state is not LegState.CONFIRMED:
             return
         try:
-            notify = transfer_notify(leg.dialog, self._via(leg.destination), status)
-            self.layer.send_request(notify, leg.destination, self._now)
-        except (DialogError, TransactionError) as error:
-            log.debug("NOTIFY on leg %d not sent: %s", leg.id, error)
+            notify = transfer_notify(leg.dialog, self.sip.via(leg.destination), status)
+        except DialogError:
+            return
+        self.sip.send(notify, leg.destination, self._now)
 
     def _refer(self, tid: TransactionId, request: Request, leg: Leg) -> None:
         """A REFER from a party of an answered call: ring the target in its place."""
@@ -471,9 +447,7 @@ class B2BUA:
     def _cancel(self, leg: Leg) -> None:
         if leg.state is LegState.INVITING:
             leg.state = LegState.CANCELLING
-            try:
-                self.layer.cancel(leg.tid, self._now)
-            except TransactionError:
+            if not self.sip.cancel(leg.tid, self._now):
                 self._leg_ended(leg)
 
     def _send_bye(self, leg: Leg) -> None:
@@ -482,11 +456,8 @@ class B2BUA:
         if leg.role is Role.CALLER and not leg.acked:
             leg.bye_pending = True  # §15: not before the ACK (or timer L)
             return
-        try:
-            bye = leg.dialog.create_request("BYE", via=self._via(leg.destination))
-            tid = self.layer.send_request(bye, leg.destination, self._now)
-        except (DialogError, TransactionError) as error:
-            log.warning("cannot send BYE on leg %d: %s", leg.id, error)
+        tid = self.sip.in_dialog(leg.dialog, "BYE", leg.destination, self._now)
+        if tid is None:
             self._leg_ended(leg)
             return
         leg.state = LegState.ENDING
@@ -523,27 +494,13 @@ class B2BUA:
             leg.media_open = False
             self._out.append(CloseMedia(leg.id))
 
-    def _response(self, request: Request, status: int, reason: str | None,
-                  to_tag: str | None, headers: list[tuple[str, str]] | None = None,
-                  body: bytes = b"") -> Response:
-        response = make_response(request, status, reason,
-                                 to_tag=to_tag if status > 100 else None,
-                                 headers=headers or ())
-        response.body = body
-        return response
-
     def _reply(self, tid: TransactionId, request: Request, status: int, reason: str | None,
                leg: Leg | None = None) -> bool:
-        to_tag = leg.local_tag if leg is not None and leg.local_tag else self._new_tag()
-        return self._send_response(tid, self._response(request, status, reason, to_tag))
+        to_tag = leg.local_tag if leg is not None else None
+        return self.sip.reply(tid, request, status, reason, to_tag, self._now)
 
     def _send_response(self, tid: TransactionId, response: Response) -> bool:
-        try:
-            self.layer.respond(tid, response, self._now)
-        except TransactionError as error:
-            log.debug("response %d dropped: %s", response.status, error)
-            return False
-        return True
+        return self.sip.respond(tid, response, self._now)
 
     def _log(self, kind: str, call: Call, **fields: object) -> None:
         self._out.append(LogEvent(kind, dict(fields), call_id=call.call_id))
@@ -583,10 +540,7 @@ class B2BUA:
             return None
         fixed = Request("ACK", request.uri, request.headers.copy(), request.body)
         fixed.headers.set("To", str(leg.dialog.local_uri))
-        try:
-            self.layer.receive(fixed, source, now)
-        except ProtocolError:
-            pass
+        self.sip.absorb_ack(fixed, source, now)
         return leg
 
     def in_dialog(self, tid: TransactionId, request: Request, source: Source, now: float,
@@ -631,7 +585,7 @@ class B2BUA:
             self._reply(tid, request, 491 if leg.state is LegState.INVITING else 481, None,
                         leg=leg)
             return
-        headers = [("Contact", self._contact(leg.destination)), ("Allow", ALLOW)]
+        headers = [("Contact", self.sip.contact(leg.destination)), ("Allow", ALLOW)]
         try:
             offer = body_sdp(request)
         except ProtocolError:
@@ -639,11 +593,11 @@ class B2BUA:
             return
         if offer is None:
             if request.method == "UPDATE":
-                self._send_response(tid, self._response(request, 200, None, None, headers))
+                self._send_response(tid, self.sip.response(request, 200, None, None, headers))
                 return
             preference = [leg.media.codec] if leg.media is not None else []
             body = str(leg.sdp.offer(leg.port, self._codecs_in(preference))).encode()
-            self._send_response(tid, self._response(request, 200, None, None,
+            self._send_response(tid, self.sip.response(request, 200, None, None,
                                                     [*headers, ("Content-Type", SDP)], body))
             return
         preference = [leg.media.codec] if leg.media is not None else []
@@ -656,7 +610,7 @@ class B2BUA:
             self._reply(tid, request, error.status if error.status >= 400 else 488, None,
                         leg=leg)
             return
-        self._send_response(tid, self._response(request, 200, None, None,
+        self._send_response(tid, self.sip.response(request, 200, None, None,
                                                 [*headers, ("Content-Type", SDP)],
                                                 str(answer).encode()))
         if params != leg.media:
@@ -707,7 +661,7 @@ class B2BUA:
             CallState.ANSWERED, CallState.ENDED)
         try:
             dialog = Dialog.as_uac(leg.invite, response,
-                                   parse_name_addr(self._contact(leg.destination)))
+                                   parse_name_addr(self.sip.contact(leg.destination)))
         except (DialogError, ProtocolError) as error:
             log.warning("callee leg %d: unusable 2xx (%s)", leg.id, error)
             leg.status = 502
@@ -718,9 +672,7 @@ class B2BUA:
         self._by_dialog[dialog.id] = leg
         leg.state = LegState.CONFIRMED
         leg.status = response.status
-        ack = dialog.create_request("ACK", via=self._via(leg.destination))
-        leg.ack = ack
-        self.layer.send_message(ack, leg.destination)
+        leg.ack = self.sip.ack(dialog, leg.destination)
         leg.acked = True
         if late:
             if leg.call.state in (CallState.ANSWERED, CallState.ENDED):
@@ -763,19 +715,18 @@ class B2BUA:
         leg = self._by_dialog.get(DialogId.of_incoming_response(response))
         if leg is not None:
             if leg.ack is not None:
-                self.layer.send_message(leg.ack, leg.destination)
+                self.sip.resend(leg.ack, leg.destination)
             return self._take()
         leg = self._callee_invites.get(response.call_id)
         if leg is None or response.from_.tag != leg.invite.from_.tag:
             return self._take()
         try:
             dialog = Dialog.as_uac(leg.invite, response)
-            self.layer.send_message(dialog.create_request("ACK", via=self._via(
-                leg.destination)), leg.destination)
-            bye = dialog.create_request("BYE", via=self._via(leg.destination))
-            self.layer.send_request(bye, leg.destination, now)
-        except (DialogError, ProtocolError, TransactionError) as error:
+            self.sip.ack(dialog, leg.destination)
+        except (DialogError, ProtocolError) as error:
             log.debug("stray 2xx not ended: %s", error)
+            return self._take()
+        self.sip.in_dialog(dialog, "BYE", leg.destination, now)
         return self._take()
 
     def on_timeout(self, tid: TransactionId, now: float, wall: float) -> list[Action]:
