@@ -28,6 +28,7 @@ from softswitch.config.schema import (
     setting,
     unique,
 )
+from softswitch.config.trunks import TrunkConfig, trunks_valid
 from softswitch.config.values import (
     at_least,
     domain_name,
@@ -146,6 +147,7 @@ class Config:
     ivr: IvrConfig = section(IvrConfig)  # noqa: RUF009
     dids: tuple[DidConfig, ...] = section(DidConfig, many=True, check=one_destination)
     features: FeaturesConfig = section(FeaturesConfig, check=codes_distinct)  # noqa: RUF009
+    trunks: tuple[TrunkConfig, ...] = section(TrunkConfig, many=True, check=trunks_valid)
     #: the file this came from, for messages
     source: str = ""
 
@@ -167,6 +169,9 @@ class Config:
     def did(self, number: str) -> DidConfig | None:
         """The entry point for a dialled number, e.g. "5000" -> IVR "main"."""
         return next((d for d in self.dids if d.number == number), None)
+
+    def trunk(self, name: str) -> TrunkConfig | None:
+        return next((t for t in self.trunks if t.name == name), None)
 
     def supervises(self, extension: str, queue: str) -> bool:
         """May the user at `extension` listen, whisper and barge in `queue`?"""

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from softswitch.config.schema import Problem
+from softswitch.config.trunks import trunk_references
 
 if TYPE_CHECKING:
     from softswitch.config.model import Config
@@ -23,6 +24,7 @@ def cross_references(config: Config) -> Iterable[Problem]:
     yield from _queues(config, users, queues)
     yield from _agents(config, users, queues)
     yield from _dids(config, users, queues)
+    yield from trunk_references(config)
 
 
 def _queues(config: Config, users: set[str], queues: set[str]) -> Iterable[Problem]:
