@@ -52,17 +52,47 @@ LIST_HEADERS = frozenset({
     "security-client", "security-server", "security-verify",
 })
 
-_canonical_cache: dict[str, str] = {}
+#: header names as usually written (RFC 3261 §20 and the common extensions)
+_COMMON_NAMES = (
+    "Accept", "Accept-Contact", "Accept-Encoding", "Accept-Language", "Alert-Info",
+    "Allow", "Allow-Events", "Authentication-Info", "Authorization", "Call-ID", "Call-Info",
+    "Contact", "Content-Disposition", "Content-Encoding", "Content-Language",
+    "Content-Length", "Content-Type", "CSeq", "Date", "Error-Info", "Event", "Expires",
+    "From", "Identity", "Identity-Info", "In-Reply-To", "Max-Forwards", "Min-Expires",
+    "Min-SE", "MIME-Version", "Organization", "P-Asserted-Identity", "P-Preferred-Identity",
+    "Path", "Priority", "Privacy", "Proxy-Authenticate", "Proxy-Authorization",
+    "Proxy-Require", "RAck", "Reason", "Record-Route", "Refer-To", "Referred-By",
+    "Reject-Contact", "Replaces", "Reply-To", "Request-Disposition", "Require",
+    "Retry-After", "Route", "RSeq", "Security-Client", "Security-Server", "Security-Verify",
+    "Server", "Service-Route", "Session-Expires", "SIP-ETag", "SIP-If-Match", "Subject",
+    "Subscription-State", "Supported", "Timestamp", "To", "Unsupported", "User-Agent",
+    "Via", "Warning", "WWW-Authenticate",
+)
+
+
+def _spellings() -> dict[str, str]:
+    """Name as written -> lookup key, for the spellings peers use, compact forms too."""
+    table: dict[str, str] = {}
+    for name in _COMMON_NAMES:
+        key = name.lower()
+        title = "-".join(part.capitalize() for part in name.split("-"))
+        for spelling in (name, key, name.upper(), title):
+            table[spelling] = key
+    for short, key in COMPACT_FORMS.items():
+        table[short] = table[short.upper()] = key
+    return table
+
+
+#: read-only: the lookup of a well-known spelling costs one dict probe
+KNOWN_NAMES: dict[str, str] = _spellings()
 
 
 def canonical_name(name: str) -> str:
     """The lookup key of a header name: lower case, compact form expanded."""
-    key = _canonical_cache.get(name)
+    key = KNOWN_NAMES.get(name)
     if key is None:
         key = name.lower()
         key = COMPACT_FORMS.get(key, key)
-        if len(_canonical_cache) < 4096:  # bounded: names come from the network
-            _canonical_cache[name] = key
     return key
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from softswitch.errors import ProtocolError
-from softswitch.sip.grammar import TOKEN_RE, canonical_name
+from softswitch.sip.grammar import KNOWN_NAMES, TOKEN_RE, canonical_name
 from softswitch.sip.message import Headers, Request, Response
 from softswitch.sip.uri import AbsoluteURI, SipURI, parse_uri
 
@@ -129,19 +129,47 @@ class _Parsed:
         return message
 
 
-def _parse(data: bytes) -> _Parsed:
-    """Split a whole message into its parts; syntax errors are collected, not raised."""
+#: one whole header line as well-formed messages write it: `Name: value` then CRLF
+_HEADER_LINE_RE = re.compile(r"^([A-Za-z0-9\-.!%*_+`'~]+)[ \t]*:[ \t]*([^\r\n]*)\r\n",
+                             re.MULTILINE)
+
+
+def _parse(data: bytes, *, one_pass: bool = True) -> _Parsed:
+    """Split a whole message into its parts; syntax errors are collected, not raised.
+
+    Well-formed header lines are split by one regex pass over the whole head; anything
+    unusual (folding, bare CR or LF, a malformed line) goes line by line, which gives the
+    errors. `one_pass=False` always goes line by line: tests compare the two.
+    """
     parsed = _Parsed()
     start = 0
-    n = len(data)
     while data.startswith(b"\r\n", start):  # RFC 3261 §7.5: ignore CRLFs before start line
         start += 2
     end = data.find(b"\r\n\r\n", start)
     if end >= 0:
-        head = data[start:end].decode("utf-8", "surrogateescape")
+        # the CRLF ending the last header line is kept: every line then ends in one
+        text = data[start : end + 2].decode("utf-8", "surrogateescape")
         body_at = end + 4
-        lines = head.split("\r\n")
+        first = text.find("\r\n")
+        if first > 0 and one_pass:
+            pairs = _HEADER_LINE_RE.findall(text, first + 2)
+            # Each match is anchored at a line start and holds exactly one line feed, its
+            # own: as many matches as line feeds means every header line matched whole
+            # (no folding, no bare CR or LF, no malformed line).
+            if len(pairs) == text.count("\n", first + 2):
+                _parse_start_line(parsed, text[:first])
+                if pairs:
+                    names, values = (list(t) for t in zip(*pairs, strict=True))
+                    if " \r\n" in text or "\t\r\n" in text:
+                        values = [v.rstrip(" \t") for v in values]
+                else:
+                    names, values = [], []
+                known = KNOWN_NAMES.get
+                keys = [known(n) or canonical_name(n) for n in names]
+                return _finish_split(parsed, data, body_at, names, keys, values)
+        lines = text[:-2].split("\r\n")
     else:
+        n = len(data)
         end = data.find(b"\n\n", start)
         if end < 0:
             if data.endswith(b"\r\n") or data.endswith(b"\n"):
@@ -156,15 +184,15 @@ def _parse(data: bytes) -> _Parsed:
         raise ProtocolError("empty message")
     _parse_start_line(parsed, lines[0])
 
-    names: list[str] = []
-    keys: list[str] = []
-    values: list[str] = []
+    names = []
+    keys = []
+    values = []
     errors = parsed.errors
     for line in lines[1:]:
         if not line:
             continue
-        first = line[0]
-        if first == " " or first == "\t":  # folded continuation of the previous line
+        first_char = line[0]
+        if first_char == " " or first_char == "\t":  # folded continuation of the last line
             if not values:
                 errors.append("continuation line before any header")
                 continue
@@ -185,12 +213,21 @@ def _parse(data: bytes) -> _Parsed:
         names.append(name)
         keys.append(canonical_name(name))
         values.append(line[colon + 1 :].strip(" \t"))
-    headers = Headers._from_lists(names, keys, values)
-    parsed.headers = headers
+    return _finish_split(parsed, data, body_at, names, keys, values)
 
+
+def _finish_split(parsed: _Parsed, data: bytes, body_at: int, names: list[str],
+                  keys: list[str], values: list[str]) -> _Parsed:
+    """Adopt the header lines and cut the body to Content-Length."""
+    parsed.headers = Headers._from_lists(names, keys, values)
+    errors = parsed.errors
     body = data[body_at:]
     if "content-length" in keys:
-        lengths = {v for k, v in zip(keys, values, strict=True) if k == "content-length"}
+        at = keys.index("content-length")
+        if "content-length" not in keys[at + 1 :]:
+            lengths = {values[at]}
+        else:
+            lengths = {v for k, v in zip(keys, values, strict=True) if k == "content-length"}
         if len(lengths) > 1:
             errors.append("conflicting Content-Length headers")
         else:

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from softswitch.errors import ProtocolError
 from softswitch.sip.message import Headers, Request, Response
-from softswitch.sip.parser import StreamParser, parse_message
+from softswitch.sip.parser import StreamParser, _parse, parse_message
 from softswitch.sip.uri import SipURI
 
 SETTINGS = settings(max_examples=300, deadline=None,
@@ -161,3 +161,29 @@ def test_stream_garbage_only_raises_protocol_error(data: bytes) -> None:
         parser.feed(b"\r\n\r\n")
     except ProtocolError:
         pass
+
+
+def _split(data: bytes, *, one_pass: bool) -> object:
+    try:
+        p = _parse(data, one_pass=one_pass)
+    except ProtocolError as exc:
+        return ("refused", exc.status, str(exc))
+    return (p.method, p.uri_text, p.status, p.reason, p.version, p.headers.items(),
+            p.headers._keys, p.errors, p.body)
+
+
+_LINE_NOISE = st.sampled_from([b" ", b"\t", b"\r", b"\n", b"\r\n", b"\r\n ", b":", b"\x00",
+                               b"\xff", b"X-A: b\r\n", b" \r\n", b"Via :", b"\r\n\r\n"])
+
+
+@SETTINGS
+@given(st.sampled_from(SEEDS), st.lists(st.tuples(st.integers(0, 10_000), _LINE_NOISE),
+                                        max_size=4))
+def test_one_pass_header_split_agrees_with_line_by_line(
+        seed: bytes, edits: list[tuple[int, bytes]]) -> None:
+    """The regex pass over the whole head and the line loop give the same parts."""
+    data = bytearray(seed)
+    for pos, noise in edits:
+        i = pos % (len(data) or 1)
+        data[i:i] = noise
+    assert _split(bytes(data), one_pass=True) == _split(bytes(data), one_pass=False)
