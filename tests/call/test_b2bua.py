@@ -461,3 +461,22 @@ def test_our_lost_ack_is_sent_again_when_the_callee_repeats_its_200() -> None:
     alice.bye()
     net.settle()
     assert net.leaks() == NO_LEAKS
+
+
+def test_no_rtp_port_left_gets_503_and_leaks_nothing() -> None:
+    from softswitch.call.ports import PortRange
+
+    net = Network(ports=PortRange(20000, 20003))  # room for the two legs of one call
+    alice = net.phone("1001", 5061)
+    bob = net.phone("1002", 5062)
+    carol = net.phone("1003", 5063)
+    alice.call("1002")
+    net.run(0.5)
+    bob.answer(200)
+    net.run(0.5)
+    carol.call("1001")
+    net.run(0.5)
+    assert carol.statuses()[-1] == 503
+    alice.bye()
+    net.settle()
+    assert net.leaks() == NO_LEAKS
