@@ -18,8 +18,10 @@ from collections.abc import Callable
 
 from softswitch.call.actions import Action, LogEvent, PersistBindings, Respond
 from softswitch.call.b2bua import B2BUA, Offered
+from softswitch.call.center_calls import CenterCalls
 from softswitch.call.registrar import Registrar
 from softswitch.call.registrar import Source as RegistrarSource
+from softswitch.call.subscriptions import SubscriptionService
 from softswitch.errors import ProtocolError
 from softswitch.sip.auth import WWW, AuthResult, DigestAuthenticator
 from softswitch.sip.message import Request, Response, make_response
@@ -40,9 +42,10 @@ __all__ = ["Action", "LogEvent", "PersistBindings", "Respond", "UserAgentCore"]
 log = logging.getLogger(__name__)
 
 #: methods this switch serves
-ALLOWED = ("REGISTER", "OPTIONS", "INVITE", "ACK", "CANCEL", "BYE", "UPDATE", "REFER")
+ALLOWED = ("REGISTER", "OPTIONS", "INVITE", "ACK", "CANCEL", "BYE", "UPDATE", "REFER",
+           "SUBSCRIBE")
 #: methods it knows of (RFC 3261 and its extensions) but does not serve: 405
-KNOWN_NOT_SERVED = frozenset({"SUBSCRIBE", "NOTIFY", "MESSAGE", "INFO", "PRACK",
+KNOWN_NOT_SERVED = frozenset({"NOTIFY", "MESSAGE", "INFO", "PRACK",
                               "PUBLISH"})
 #: requests that belong to a dialog when they carry a To tag
 _DIALOG_METHODS = frozenset({"INVITE", "BYE", "UPDATE", "REFER"})
@@ -66,12 +69,16 @@ class UserAgentCore:
                  tag_factory: Callable[[], str], b2bua: B2BUA | None = None) -> None:
         self.registrar = registrar
         self.b2bua = b2bua
+        #: calls the switch answers itself (DIDs, feature codes, agent legs); optional
+        self.center: CenterCalls | None = None
         self.authenticator = authenticator
         self.throttle = throttle
         self.server_header = user_agent
         self._new_tag = tag_factory
         #: requests ignored because their source was blocked for guessing passwords
         self.blocked_requests = 0
+        #: SUBSCRIBE/NOTIFY (message-summary, dialog); None answers SUBSCRIBE 489
+        self.subscriptions: SubscriptionService | None = None
 
     def handle(self, event: TransactionEvent, now: float, wall: float) -> list[Action]:
         """`now` is monotonic time (throttle, nonces); `wall` the epoch (bindings)."""
@@ -84,6 +91,23 @@ class UserAgentCore:
                 return handled
             # an INVITE we are still processing: it ends with 487 (§9.2)
             return [Respond(event.tid, self._response(event.request, 487))]
+        subscriptions = self.subscriptions
+        if subscriptions is not None and isinstance(
+                event, ResponseReceived | TransactionTimeout) and subscriptions.owns(event.tid):
+            if isinstance(event, ResponseReceived):
+                return subscriptions.on_response(event.tid, event.response, now)
+            return subscriptions.on_timeout(event.tid, now)
+        center = self.center
+        if center is not None:
+            if isinstance(event, AckReceived):
+                handled = center.on_ack(event.request, now, wall)
+                if handled is not None:
+                    return handled  # type: ignore[return-value]
+            elif isinstance(event, ResponseReceived) and center.owns(event.tid):
+                return center.on_response(  # type: ignore[return-value]
+                    event.tid, event.response, now, wall)
+            elif isinstance(event, TransactionTimeout) and center.owns(event.tid):
+                return center.on_timeout(event.tid, now, wall)  # type: ignore[return-value]
         if b2bua is None:
             return []
         if isinstance(event, AckReceived):
@@ -102,6 +126,10 @@ class UserAgentCore:
         request = event.request
         method = request.method
         tid = event.tid
+        if method == "INFO" and self.center is not None and request.to.tag is not None:
+            info = self.center.in_dialog(tid, request, now, wall)
+            if info is not None:
+                return info  # type: ignore[return-value]
         if method not in ALLOWED:
             status = 405 if method in KNOWN_NOT_SERVED else 501
             return [Respond(tid, self._response(request, status, headers=_capabilities()))]
@@ -111,6 +139,10 @@ class UserAgentCore:
                 return [Respond(tid, self._response(
                     request, 420, headers=[("Unsupported", ", ".join(unsupported))]))]
         if method in _DIALOG_METHODS and request.to.tag is not None:
+            ours = (self.center.in_dialog(tid, request, now, wall)
+                    if self.center is not None else None)
+            if ours is not None:
+                return ours  # type: ignore[return-value]
             handled = (self.b2bua.in_dialog(tid, request, event.source, now, wall)
                        if self.b2bua else None)
             if handled is None:
@@ -122,6 +154,8 @@ class UserAgentCore:
             return self._register(event, now, wall)
         if method == "INVITE":
             return self._invite(event, now, wall)
+        if method == "SUBSCRIBE":
+            return self._subscribe(event, now)
         if method in ("BYE", "UPDATE", "REFER"):
             return [Respond(tid, self._response(request, 481))]
         return [Respond(tid, self._response(request, 500))]
@@ -180,11 +214,28 @@ class UserAgentCore:
         if not isinstance(verdict, AuthResult):
             return [verdict]
         assert verdict.username is not None
+        if self.center is not None:
+            answered = self.center.offer(Offered(event.tid, event.request, event.source,
+                                                 verdict.username), now, wall)
+            if answered is not None:
+                return answered  # type: ignore[return-value]
         if self.b2bua is None:
             return [Respond(event.tid, self._response(event.request, 480,
                                                       "Temporarily Unavailable (no route)"))]
         return self.b2bua.offer(Offered(event.tid, event.request, event.source,
                                         verdict.username), now, wall)
+
+    def _subscribe(self, event: RequestReceived, now: float) -> list[Action]:
+        if self.subscriptions is None:
+            return [Respond(event.tid, self._response(event.request, 489, "Bad Event"))]
+        verdict = self._authenticate(event, now)
+        if verdict is None:
+            return []
+        if not isinstance(verdict, AuthResult):
+            return [verdict]
+        assert verdict.username is not None
+        return self.subscriptions.subscribe(event.tid, event.request, event.source,
+                                            verdict.username, now)
 
     def _response(self, request: Request, status: int, reason: str | None = None,
                   headers: list[tuple[str, str]] | None = None) -> Response:

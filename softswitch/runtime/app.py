@@ -18,10 +18,12 @@ from softswitch.call.b2bua import B2BUA, CallSettings
 from softswitch.call.dialplan import DialPlan
 from softswitch.call.location import Binding
 from softswitch.call.registrar import Registrar, RegistrarPolicy
+from softswitch.call.subscriptions import SubscriptionService
 from softswitch.call.ua_core import UserAgentCore
 from softswitch.clock import LoopClock
 from softswitch.config.model import Config
 from softswitch.runtime.call_center import CallCenter, build_call_center_acd
+from softswitch.runtime.center_edge import CenterEdge, start_center
 from softswitch.runtime.control_edge import ControlEdge
 from softswitch.runtime.media_edge import MediaEdge
 from softswitch.runtime.rtp_ports import BoundPorts
@@ -84,6 +86,7 @@ class Switch:
         self.passwords: dict[str, str] = {}
         self.call_center: CallCenter | None = None
         self.control: ControlEdge | None = None
+        self.center_edge: CenterEdge | None = None
 
     async def start(self) -> None:
         config = self.config
@@ -135,6 +138,7 @@ class Switch:
         loop.add_signal_handler(signal.SIGUSR1, self.write_status)
         self.call_center = CallCenter(build_call_center_acd(config, random.Random()),
                                       db.events, clock, loop)
+        self.center_edge = start_center(self, loop, clock, registrar)
         self.control = ControlEdge(self, clock)
         try:
             await self.control.start()
@@ -163,6 +167,9 @@ class Switch:
             layer=layer, dial_plan=DialPlan.for_extensions(passwords),
             lookup=lambda aor: registrar.lookup(aor, clock.wall()), ports=ports,
             local=local, domain=self.config.sip.domain, settings=settings)
+        core.subscriptions = SubscriptionService.for_switch(
+            layer=layer, local=local, domain=self.config.sip.domain,
+            watchable=passwords.__contains__)
 
     def counters(self) -> dict[str, int]:
         """What a leak check looks at: all of it must return to zero when calls end."""
@@ -207,6 +214,8 @@ class Switch:
         if self.control is not None:
             await self.control.stop()
             self.control = None
+        if self.center_edge is not None:
+            self.center_edge.stop()
         if self.call_center is not None:
             self.call_center.close()
         driver = self.driver

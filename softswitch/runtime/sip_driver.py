@@ -26,6 +26,7 @@ from softswitch.call.actions import (
     WriteCallRecord,
 )
 from softswitch.call.cdr import insert_row
+from softswitch.call.center_calls import PlayPrompts, StopPrompts
 from softswitch.call.registrar import ChangeKind
 from softswitch.call.ua_core import UserAgentCore
 from softswitch.clock import Clock
@@ -118,7 +119,8 @@ class SipDriver:
             OpenMedia: self._media_action, UpdateMedia: self._media_action,
             BridgeMedia: self._media_action, CloseMedia: self._media_action,
             HoldMedia: self._media_action,
-            WriteCallRecord: self._write_record}
+            WriteCallRecord: self._write_record,
+            PlayPrompts: self._prompts_action, StopPrompts: self._prompts_action}
         #: call detail records written
         self.records = 0
 
@@ -186,6 +188,10 @@ class SipDriver:
         b2bua = self.core.b2bua
         if b2bua is not None:
             self._run(b2bua.handle_timer(now, self._clock.wall()), now)
+        if self.core.subscriptions is not None:
+            self._run(self.core.subscriptions.handle_timer(now), now)
+        if self.core.center is not None:
+            self._run(self.core.center.handle_timer(now, self._clock.wall()), now)
         self._expire_bindings()
         self._pump(now)
 
@@ -216,6 +222,14 @@ class SipDriver:
         calls = b2bua.get_timer() if b2bua is not None else None
         if calls is not None:
             deadline = calls if deadline is None else min(deadline, calls)
+        subscriptions = self.core.subscriptions
+        watch = subscriptions.get_timer() if subscriptions is not None else None
+        if watch is not None:
+            deadline = watch if deadline is None else min(deadline, watch)
+        center = self.core.center
+        own = center.get_timer() if center is not None else None
+        if own is not None:
+            deadline = own if deadline is None else min(deadline, own)
         expiry = self.core.registrar.next_expiry()
         if expiry is not None:
             when = now + max(0.0, expiry - self._clock.wall()) + _EXPIRY_SLACK
@@ -257,6 +271,9 @@ class SipDriver:
         assert isinstance(action, LogEvent)
         self._db.events.append(action.kind, ts=self._clock.wall(), call_id=action.call_id,
                                **action.fields)
+        if self.core.subscriptions is not None and action.kind.startswith("call."):
+            self.core.subscriptions.on_call_event(action.kind, action.call_id,
+                                                  action.fields, self._clock.now())
 
     def _media_action(self, action: Action, now: float) -> None:
         media = self.media
@@ -272,6 +289,21 @@ class SipDriver:
             media.hold(action)
         elif isinstance(action, CloseMedia):
             media.close(action)
+
+    def _prompts_action(self, action: Action, now: float) -> None:
+        if self.media is None:
+            return
+        if isinstance(action, PlayPrompts):
+            self.media.play_prompts(action.leg, action.names, action.loop)
+        elif isinstance(action, StopPrompts):
+            self.media.stop_prompts(action.leg)
+
+    def run_actions(self, actions: list[Action]) -> None:
+        """Actions a core produced outside a SIP input (the ACD's timer, a media event):
+        carry them out and send what they queued."""
+        now = self._clock.now()
+        self._run(actions, now)
+        self._pump(now)
 
     def _write_record(self, action: Action, now: float) -> None:
         assert isinstance(action, WriteCallRecord)
