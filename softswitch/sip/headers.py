@@ -18,11 +18,42 @@ from softswitch.sip.grammar import (
     split_outside_quotes,
     unquote,
 )
-from softswitch.sip.uri import AbsoluteURI, SipURI, format_host, parse_hostport, parse_uri
+from softswitch.sip.uri import (
+    COMMON_SIP_URI,
+    AbsoluteURI,
+    SipURI,
+    format_host,
+    parse_hostport,
+    parse_uri,
+    sip_uri_from_groups,
+)
 
 _T = r"[A-Za-z0-9\-.!%*_+`'~]+"
 _VIA_RE = re.compile(rf"({_T})\s*/\s*({_T})\s*/\s*({_T})\s+(.+)", re.DOTALL)
 _COLON_LWS_RE = re.compile(r"\s*:\s*")
+
+# The usual forms of Via and name-addr, matched in one pass. Every string they match is
+# one the full parsers accept with the same result (tests/sip/test_headers.py checks
+# this); anything else (LWS inside, quoted parameters, IPv6, escapes ...) takes the full
+# path, which also gives the errors.
+#: ;name or ;name=value with a token name and a token/host value, no LWS, no quotes
+_PARAMS = rf"(?:;{_T}(?:=[A-Za-z0-9\-.!%*_+`'~:\[\]]+)?)*"
+_HOSTNAME = r"[A-Za-z0-9](?:[A-Za-z0-9\-_.]*[A-Za-z0-9.])?"
+_COMMON_VIA_RE = re.compile(
+    rf"SIP/2\.0/([A-Z]+) ({_HOSTNAME})(?::([0-9]{{1,5}}))?({_PARAMS})")
+_DISPLAY = rf'(?:"([^"\\]*)" *|({_T}(?: {_T})*) *)?'
+_COMMON_SIP_NAME_ADDR_RE = re.compile(rf"{_DISPLAY}<{COMMON_SIP_URI}>({_PARAMS})")
+_COMMON_NAME_ADDR_RE = re.compile(rf'{_DISPLAY}<([^<>"\s]+)>({_PARAMS})')
+_COMMON_ADDR_SPEC_RE = re.compile(rf'([^<>"\s,?;]+)({_PARAMS})')
+
+
+def _simple_params(text: str) -> dict[str, str | None]:
+    """The parameters of a `_PARAMS` match: no quotes or LWS, so plain splits suffice."""
+    params: dict[str, str | None] = {}
+    for item in text[1:].split(";"):
+        name, eq, value = item.partition("=")
+        params[name.lower()] = value if eq else None
+    return params
 
 
 @dataclass(eq=True)
@@ -70,6 +101,20 @@ class Via:
 
 def parse_via(value: str) -> Via:
     """Parse one via-parm (a single element of a Via header)."""
+    match = _COMMON_VIA_RE.fullmatch(value)
+    if match is not None:
+        transport, host, port_text, param_text = match.groups()
+        port = None
+        if port_text is not None:
+            port = int(port_text)
+            if port > 65535:
+                raise ProtocolError(f"port {port} out of range")
+        return Via(transport, host, port, _simple_params(param_text) if param_text else {})
+    return parse_full_via(value)
+
+
+def parse_full_via(value: str) -> Via:
+    """`parse_via` by the full grammar alone, whatever the form of the value."""
     match = _VIA_RE.fullmatch(value.strip())
     if match is None:
         raise ProtocolError(f"malformed Via {value!r}")
@@ -121,6 +166,27 @@ def _quoted_end(text: str, start: int) -> int:
 
 def parse_name_addr(value: str) -> NameAddr:
     """Parse `name-addr` ("Bob" <sip:bob@x>;tag=1) or `addr-spec` (sip:bob@x;tag=1)."""
+    match = _COMMON_SIP_NAME_ADDR_RE.fullmatch(value)
+    if match is not None:
+        quoted, tokens, scheme, user, host, port, uri_params, param_text = match.groups()
+        return NameAddr(sip_uri_from_groups(scheme, user, host, port, uri_params),
+                        tokens if quoted is None else quoted,
+                        _simple_params(param_text) if param_text else {})
+    match = _COMMON_NAME_ADDR_RE.fullmatch(value)
+    if match is not None:
+        quoted, tokens, uri_text, param_text = match.groups()
+        return NameAddr(parse_uri(uri_text), tokens if quoted is None else quoted,
+                        _simple_params(param_text) if param_text else {})
+    match = _COMMON_ADDR_SPEC_RE.fullmatch(value)
+    if match is not None:
+        uri_text, param_text = match.groups()
+        return NameAddr(parse_uri(uri_text), None,
+                        _simple_params(param_text) if param_text else {})
+    return parse_full_name_addr(value)
+
+
+def parse_full_name_addr(value: str) -> NameAddr:
+    """`parse_name_addr` by the full grammar alone, whatever the form of the value."""
     text = value.strip()
     if not text:
         raise ProtocolError("empty address")
@@ -174,7 +240,7 @@ _CSEQ_RE = re.compile(rf"([0-9]{{1,10}})\s+({_T})")
 
 
 def parse_cseq(value: str) -> CSeq:
-    match = _CSEQ_RE.fullmatch(value.strip())
+    match = _CSEQ_RE.fullmatch(value) or _CSEQ_RE.fullmatch(value.strip())
     if match is None:
         raise ProtocolError(f"malformed CSeq {value!r}")
     seq = int(match.group(1))

@@ -11,7 +11,8 @@ import re
 
 from softswitch.errors import ProtocolError
 from softswitch.sip.grammar import KNOWN_NAMES, TOKEN_RE, canonical_name
-from softswitch.sip.message import Headers, Request, Response
+from softswitch.sip.headers import parse_cseq, parse_name_addr, parse_via
+from softswitch.sip.message import Headers, Request, Response, int_value
 from softswitch.sip.uri import AbsoluteURI, SipURI, parse_uri
 
 #: the largest message accepted: the largest UDP payload
@@ -19,6 +20,7 @@ MAX_MESSAGE = 65535
 #: Request-URI schemes the switch serves; others get 416 (RFC 3261 §8.2.2.1)
 SUPPORTED_SCHEMES = frozenset({"sip", "sips", "tel"})
 #: headers that may appear at most once (RFC 3261 §20; a second one is a 400)
+MANDATORY_HEADERS = ("via", "from", "to", "call-id", "cseq")
 SINGLE_HEADERS = ("from", "to", "call-id", "cseq", "max-forwards", "content-type",
                   "expires")
 
@@ -55,7 +57,7 @@ class _Parsed:
         self.status = 0
         self.reason = ""
         self.version = ""
-        self.headers = Headers()
+        self.headers: Headers  # set by _finish_split, before anything reads it
         self.body = b""
         self.errors: list[str] = []
 
@@ -85,13 +87,15 @@ class _Parsed:
         """Validate and build the message."""
         if self.errors:
             raise self.fail(self.errors[0])
-        match = _VERSION_RE.fullmatch(self.version)
-        if match is None:
-            raise self.fail(f"malformed SIP version {self.version!r}")
-        if match.groups() != ("2", "0"):
-            raise self.fail(f"SIP version {self.version} not supported", status=505)
+        if self.version != "SIP/2.0":
+            match = _VERSION_RE.fullmatch(self.version)
+            if match is None:
+                raise self.fail(f"malformed SIP version {self.version!r}")
+            if match.groups() != ("2", "0"):
+                raise self.fail(f"SIP version {self.version} not supported", status=505)
         headers = self.headers
-        if self.method is not None:
+        method = self.method
+        if method is not None:
             try:
                 uri = parse_uri(self.uri_text)
             except ProtocolError as exc:
@@ -100,30 +104,55 @@ class _Parsed:
                 raise self.fail(f"URI scheme {uri.scheme!r} not supported", status=416)
             if isinstance(uri, SipURI) and uri.headers:
                 raise self.fail("Request-URI must not carry headers (RFC 3261 §19.1.5)")
-            message: Request | Response = Request(self.method, uri, headers, self.body)
+            message: Request | Response = Request(method, uri, headers, self.body)
         else:
             message = Response(self.status, self.reason, headers, self.body)
         keys = headers._keys
-        for key in ("via", "from", "to", "call-id", "cseq"):
-            if key not in keys:
-                raise self.fail(f"missing mandatory header {key}")
-        for key in SINGLE_HEADERS:
-            if keys.count(key) > 1:
-                raise self.fail(f"more than one {key} header")
+        present = set(keys)
+        if not present.issuperset(MANDATORY_HEADERS):
+            for key in MANDATORY_HEADERS:
+                if key not in present:
+                    raise self.fail(f"missing mandatory header {key}")
+        if len(present) != len(keys):  # some name repeats: is it one that must not?
+            for key in SINGLE_HEADERS:
+                if keys.count(key) > 1:
+                    raise self.fail(f"more than one {key} header")
+        # Everything the transaction layer and the core read is parsed now, so a message
+        # that parses has valid ones; each goes into the cache the accessors read.
+        values = headers._values
+        cache = headers._cache
         try:
-            cseq = message.cseq
-            message.vias  # noqa: B018 - parse and cache every Via now
-            message.from_  # noqa: B018
-            message.to  # noqa: B018
-            if not _CALL_ID_RE.fullmatch(message.call_id):
-                raise ProtocolError(f"malformed Call-ID {message.call_id!r}")
-            if self.method is not None:
-                if cseq.method != self.method:
+            cseq = cache["cseq"] = parse_cseq(values[keys.index("cseq")])
+            at = keys.index("via")
+            value = values[at]
+            if value and "," not in value and keys.count("via") == 1:
+                cache["via"] = [parse_via(value)]
+            else:
+                cache["via"] = [parse_via(v) for v in headers.get_all("via")]
+            cache["from"] = parse_name_addr(values[keys.index("from")])
+            cache["to"] = parse_name_addr(values[keys.index("to")])
+            call_id = values[keys.index("call-id")]
+            if not _CALL_ID_RE.fullmatch(call_id):
+                raise ProtocolError(f"malformed Call-ID {call_id!r}")
+            cache["call-id"] = call_id
+            if method is not None:
+                if cseq.method != method:
                     raise ProtocolError(
-                        f"CSeq method {cseq.method} does not match request {self.method}")
-                message.max_forwards  # noqa: B018
-                message.expires  # noqa: B018
-                message.contacts  # noqa: B018
+                        f"CSeq method {cseq.method} does not match request {method}")
+                if "max-forwards" in present:
+                    int_value(values[keys.index("max-forwards")], "max-forwards", 255)
+                if "expires" in present:
+                    int_value(values[keys.index("expires")], "expires", 2**32 - 1)
+                if "contact" in present:
+                    at = keys.index("contact")
+                    value = values[at]
+                    if value and "," not in value and "*" not in value \
+                            and keys.count("contact") == 1:
+                        cache["contact"] = [parse_name_addr(value)]
+                    else:
+                        message.contacts  # noqa: B018 - parse and cache them now
+                else:
+                    cache["contact"] = []
         except ProtocolError as exc:
             raise self.fail(str(exc)) from None
         return message
@@ -224,7 +253,7 @@ def _finish_split(parsed: _Parsed, data: bytes, body_at: int, names: list[str],
     body = data[body_at:]
     if "content-length" in keys:
         at = keys.index("content-length")
-        if "content-length" not in keys[at + 1 :]:
+        if keys.count("content-length") == 1:
             lengths = {values[at]}
         else:
             lengths = {v for k, v in zip(keys, values, strict=True) if k == "content-length"}

@@ -29,6 +29,18 @@ _OPAQUE_RE = re.compile(r"[\x21-\x7e\x80-\U0010ffff]+")
 
 DEFAULT_PORTS = {"sip": 5060, "sips": 5061}
 
+#: the usual sip: URI in one pass: lower-case scheme, user without password, hostname or
+#: IPv4 host, port, parameters, no headers, no escapes. Every string it matches is one
+#: the full grammar below accepts with the same components (tests/sip/test_uri.py checks
+#: this); anything else takes the full path.
+COMMON_SIP_URI = (
+    r"(sips?):"
+    r"(?:([A-Za-z0-9\-_.!~*'()&=+$,;?/]+)@)?"
+    r"([A-Za-z0-9](?:[A-Za-z0-9\-_.]*[A-Za-z0-9.])?)"
+    r"(?::([0-9]{1,5}))?"
+    r"((?:;[A-Za-z0-9\-_.!~*'()\[\]/:&+$]+(?:=[A-Za-z0-9\-_.!~*'()\[\]/:&+$]+)?)*)")
+_COMMON_SIP_RE = re.compile(COMMON_SIP_URI)
+
 
 @dataclass(eq=True)
 class SipURI:
@@ -138,6 +150,30 @@ def parse_port(text: str) -> int:
 
 def parse_uri(text: str) -> SipURI | AbsoluteURI:
     """Parse a URI; sip/sips become `SipURI`, any other scheme an `AbsoluteURI`."""
+    match = _COMMON_SIP_RE.fullmatch(text)
+    if match is not None:
+        return sip_uri_from_groups(*match.groups())
+    return parse_full_uri(text)
+
+
+def sip_uri_from_groups(scheme: str, user: str | None, host: str, port_text: str | None,
+                        param_text: str) -> SipURI:
+    """The `SipURI` of a `COMMON_SIP_URI` match (its five groups)."""
+    port = None
+    if port_text is not None:
+        port = int(port_text)
+        if port > 65535:
+            raise ProtocolError(f"port {port} out of range")
+    params: dict[str, str | None] = {}
+    if param_text:
+        for item in param_text[1:].split(";"):
+            name, eq, value = item.partition("=")
+            params[name.lower()] = value if eq else None
+    return SipURI(host, scheme, user, None, port, params, {})
+
+
+def parse_full_uri(text: str) -> SipURI | AbsoluteURI:
+    """`parse_uri` by the full grammar alone, whatever the form of the URI."""
     colon = text.find(":")
     if colon <= 0 or not _SCHEME_RE.fullmatch(text[:colon]):
         raise ProtocolError(f"not a URI: {text!r}")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from softswitch.errors import ProtocolError
 from softswitch.sip.headers import (
@@ -12,6 +16,8 @@ from softswitch.sip.headers import (
     format_auth_params,
     parse_auth_params,
     parse_cseq,
+    parse_full_name_addr,
+    parse_full_via,
     parse_name_addr,
     parse_via,
 )
@@ -95,3 +101,56 @@ def test_auth_params() -> None:
     for bad in ("", "Digest realm", 'Digest realm="x', '"Digest" realm=x', "Digest =x"):
         with pytest.raises(ProtocolError):
             parse_auth_params(bad)
+
+
+# The one-pass regexes for the usual Via and address forms must agree with the full
+# parsers on every input: same value when both accept, the same status when both refuse.
+_PIECES = st.sampled_from([
+    " ", "  ", "\t", '"', '\\"', "<", ">", ";", "=", ",", ":", "@", "?", "/", "%41", "[", "]",
+    "sip:", "sips:", "SIP:", "tel:+1", "alice", "Bob", "example.com", "192.0.2.1", "[::1]",
+    "5060", "99999", "tag=9f", "branch=z9hG4bK1", "rport", "lr", "q=0.5", '"x y"', "é", "*",
+    "SIP/2.0/UDP ", "SIP/2.0/udp ", "SIP / 2.0 / TCP ", "SIP/3.0/UDP ", "-", ".", "_", "!",
+])
+_RANDOM = st.lists(_PIECES, max_size=12).map("".join)
+_PARAMS_TEXT = st.lists(st.sampled_from([";tag=9f", ";lr", ";X=Y", ";rport", ";q=0.5",
+                                         ";a=", ";=b", ";;", '; p="q"', ";maddr=[::1]",
+                                         ";e=%41"]), max_size=3).map("".join)
+_URI = st.sampled_from(["sip:bob@example.com", "sip:bob@192.0.2.1:5060;lr", "sips:h",
+                        "tel:+1-555", "sip:b%6Fb@h", "sip:h:99999", "sip:[::1]:5",
+                        "sip:bob:pw@h", "sip:h?x=y", "SIP:h", "sip:-h"])
+_NAME_ADDRS = st.one_of(
+    _RANDOM,
+    st.builds(lambda d, u, p: f"{d}<{u}>{p}",
+              st.sampled_from(["", '"Bob" ', '"" ', "Bob ", "Bob Jones ", "Bob  Jones", '"a\\"b" ',
+                               '"Bob"', "<", '"unterminated ']),
+              _URI, _PARAMS_TEXT),
+    st.builds(lambda u, p: u + p, _URI, _PARAMS_TEXT),
+)
+_VIAS = st.one_of(
+    _RANDOM,
+    st.builds(lambda proto, host, port, p: f"{proto}{host}{port}{p}",
+              st.sampled_from(["SIP/2.0/UDP ", "SIP/2.0/TLS ", "sip/2.0/udp ", "SIP/2.0/UDP  ",
+                               "SIP/1.0/UDP ", "SIP/2.0/WSS "]),
+              st.sampled_from(["192.0.2.1", "pc33.example.com", "[2001:db8::1]", "h_1", "-h"]),
+              st.sampled_from(["", ":5060", ":0", ":65536", ": 5060", ":x"]),
+              _PARAMS_TEXT),
+)
+
+
+def _outcome(parse: Callable[[str], object], text: str) -> object:
+    try:
+        return parse(text)
+    except ProtocolError as exc:
+        return ("refused", exc.status)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_NAME_ADDRS)
+def test_name_addr_shortcuts_agree_with_the_full_parser(value: str) -> None:
+    assert _outcome(parse_name_addr, value) == _outcome(parse_full_name_addr, value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_VIAS)
+def test_via_shortcut_agrees_with_the_full_parser(value: str) -> None:
+    assert _outcome(parse_via, value) == _outcome(parse_full_via, value)

@@ -80,3 +80,17 @@ def test_stream_frames_by_content_length_and_skips_keepalives() -> None:
     msgs = parser.feed(INVITE[30:] + OK)
     assert [type(m) for m in msgs] == [Request, Response]
     assert parser.buffered == 0
+
+
+def test_fields_validated_by_the_parser_are_read_from_its_cache_until_headers_change() -> None:
+    msg = parse_message(INVITE)
+    assert msg.from_ is msg.from_ and msg.top_via is msg.vias[0] and msg.cseq is msg.cseq
+    assert msg.contacts[0].uri == parse_message(INVITE).contacts[0].uri
+    msg.headers.set("Call-ID", "other@host")
+    msg.headers.set("From", "<sip:carol@example.com>;tag=2")
+    assert msg.call_id == "other@host" and msg.from_.tag == "2"
+
+
+def test_request_without_contact_has_none_cached() -> None:
+    msg = parse_message(INVITE.replace(b"Contact: <sip:alice@pc33.atlanta.example.com>\r\n", b""))
+    assert msg.contacts == [] and not msg.contact_is_wildcard

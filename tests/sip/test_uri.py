@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from softswitch.errors import ProtocolError
-from softswitch.sip.uri import AbsoluteURI, SipURI, parse_sip_uri, parse_uri, uri_equal
+from softswitch.sip.uri import (
+    AbsoluteURI,
+    SipURI,
+    parse_full_uri,
+    parse_sip_uri,
+    parse_uri,
+    uri_equal,
+)
 
 
 def test_full_uri_parses_into_components() -> None:
@@ -83,3 +94,44 @@ def test_different_uris(a: str, b: str) -> None:
 
 def test_escaped_null_users_stay_distinct() -> None:
     assert not uri_equal(parse_uri("sip:%00@h.example.com"), parse_uri("sip:%00%00@h.example.com"))
+
+
+# The one-pass regex for usual sip: URIs must agree with the full grammar on every input:
+# same components when both accept, the same status when both refuse.
+_PIECES = st.sampled_from([
+    "sip:", "sips:", "SIP:", "tel:", "sip", ":", "@", ";", "=", "?", "&", "%41", "%4", "%",
+    "[", "]", "[::1]", "::1", ".", "-", "_", "5060", "65535", "65536", "99999", "0",
+    "alice", "Bob", "example.com", "a.b-c.", "-x", "192.0.2.1", "lr", "transport=tcp",
+    ";maddr=[2001:db8::1]", " ", "\t", '"', "<", ">", ",", "!", "~", "*", "'", "(", ")",
+    "$", "+", "/", "é", "user;par=u",
+])
+_URI_TEXT = st.one_of(
+    st.lists(_PIECES, max_size=14).map("".join),
+    st.builds(lambda s, u, h, p, prm: s + u + h + p + prm,
+              st.sampled_from(["sip:", "sips:", "Sip:"]),
+              st.one_of(st.just(""), st.lists(_PIECES, max_size=3).map(
+                  lambda x: "".join(x) + "@")),
+              st.sampled_from(["example.com", "192.0.2.1", "h", "a-", "[::1]", "x_y.z."]),
+              st.one_of(st.just(""), st.integers(0, 99999).map(lambda n: f":{n}")),
+              st.lists(_PIECES, max_size=5).map(lambda x: ";" + "".join(x) if x else "")),
+)
+
+
+def _outcome(parse: Callable[[str], object], text: str) -> object:
+    try:
+        return parse(text)
+    except ProtocolError as exc:
+        return ("refused", exc.status)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_URI_TEXT)
+def test_usual_form_shortcut_agrees_with_the_full_grammar(text: str) -> None:
+    assert _outcome(parse_uri, text) == _outcome(parse_full_uri, text)
+
+
+def test_usual_forms_take_the_shortcut_and_parse_alike() -> None:
+    for text in ("sip:201@192.0.2.10:5060;rinstance=6f8f1c2a7e", "sips:pbx.example.com",
+                 "sip:user;par=u@h;lr;Transport=TCP", "sip:h:65536"):
+        assert _outcome(parse_uri, text) == _outcome(parse_full_uri, text)
+    assert parse_uri("sip:h;Transport=TCP").params == {"transport": "TCP"}
