@@ -45,13 +45,14 @@ from softswitch.call.model import (
 from softswitch.call.ports import PortPool
 from softswitch.call.signalling import ALLOW, Signalling
 from softswitch.call.transfer import refer_target, transfer_notify
+from softswitch.call.trunks import Outbound, authorized_invite
 from softswitch.errors import ProtocolError
 from softswitch.sdp.negotiation import DEFAULT_CODECS, LocalSdp, SdpCodec, negotiate
 from softswitch.sip.dialog import Dialog, DialogError, DialogId, new_tag
 from softswitch.sip.headers import parse_name_addr
 from softswitch.sip.message import Request, Response
 from softswitch.sip.routing import Destination, Source
-from softswitch.sip.transaction import TransactionLayer
+from softswitch.sip.transaction import TransactionError, TransactionLayer
 from softswitch.sip.transaction_events import TransactionId
 from softswitch.timers import Deadlines
 
@@ -75,6 +76,10 @@ class Offered:
     request: Request
     source: Source
     user: str  # who authenticated
+    #: set for a carrier's call: the extension its DID leads to (the dial plan is skipped)
+    number: str | None = None
+    #: set for a call leaving by a trunk: the carrier is the one callee
+    outbound: Outbound | None = None
 
 
 def _destination(source: Source) -> Destination:
@@ -110,6 +115,8 @@ class B2BUA:
         self._callers: dict[tuple[str, str | None], Leg] = {}
         #: callee legs by the Call-ID of our INVITE: a 2xx of an unknown fork finds its leg
         self._callee_invites: dict[str, Leg] = {}
+        #: callee legs to a carrier, by leg id, until their challenge is answered
+        self._trunk_legs: dict[int, Outbound] = {}
         self._timers: Deadlines[int] = Deadlines()
         self._out: list[Action] = []
         self._now = 0.0
@@ -161,12 +168,14 @@ class B2BUA:
             self._reply(offered.tid, request, *refusal)
             return self._take()
         number = request.uri.user if hasattr(request.uri, "user") else None
-        target = self.dial_plan.route(number or "")
+        outbound = offered.outbound
+        target = (RingExtension(outbound.number) if outbound is not None
+                  else self.dial_plan.route(offered.number or number or ""))
         if isinstance(target, Refuse):
             self._reply(offered.tid, request, target.status, target.reason)
             return self._take()
         assert isinstance(target, RingExtension)
-        bindings = self._lookup(target.extension)
+        bindings = [outbound.binding] if outbound else self._lookup(target.extension)
         if not bindings:
             self._reply(offered.tid, request, 480, "Temporarily Unavailable")
             return self._take()
@@ -197,7 +206,10 @@ class B2BUA:
         self._log("call.offered", call, caller=call.caller, callee=call.callee)
         preference = [chosen.codec.name, *(c.name for c in chosen.other_codecs)]
         for binding in bindings:
-            self._invite_callee(call, binding, preference)
+            self._invite_callee(call, binding, preference,
+                                from_user=outbound.caller_id if outbound else None)
+        if outbound is not None and call.callees:
+            self._trunk_legs[call.callees[-1].id] = outbound
         if not call.callees:
             self._event(call, CallEvent.ALL_CALLEES_FAILED, None)
         else:
@@ -468,6 +480,7 @@ class B2BUA:
         if leg.state is LegState.ENDED:
             return
         leg.state = LegState.ENDED
+        self._trunk_legs.pop(leg.id, None)
         self._close_media(leg)
         self.ports.release(leg.port)
         for tid in (leg.tid, leg.bye_tid):
@@ -652,9 +665,27 @@ class B2BUA:
             return self._take()
         if status < 300:
             self._callee_answered(leg, response)
-        else:
+        elif not (status in (401, 407) and self._answer_trunk_challenge(leg, response)):
             self._callee_failed(leg, status)
         return self._take()
+
+    def _answer_trunk_challenge(self, leg: Leg, response: Response) -> bool:
+        """A carrier challenged our INVITE: send it again once, with the trunk's
+        credentials, on the same leg."""
+        outbound = self._trunk_legs.pop(leg.id, None)
+        if outbound is None or leg.state is not LegState.INVITING:
+            return False
+        invite = authorized_invite(leg.invite, response, outbound.trunk)
+        if invite is None:
+            return False
+        try:
+            tid = self.layer.send_request(invite, leg.destination, self._now)
+        except TransactionError:
+            return False
+        self._by_tid.pop(leg.tid, None)
+        leg.invite, leg.tid = invite, tid
+        self._by_tid[tid] = leg
+        return True
 
     def _callee_answered(self, leg: Leg, response: Response) -> None:
         late = leg.state is LegState.CANCELLING or leg.call.state in (
