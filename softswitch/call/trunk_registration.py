@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -310,3 +310,20 @@ __all__ = [
     "TrunkRegistration",
     "TrunkRegistrations",
 ]
+
+
+def registrations_for(layer: TransactionLayer, trunks: Sequence[TrunkConfig],
+                      local: dict[str, tuple[str, int]], now: float) -> TrunkRegistrations:
+    """A REGISTER client for each trunk that registers, all due at once."""
+    clients = []
+    for trunk in trunks:
+        if not trunk.register:
+            continue
+        host, port = local.get(trunk.transport) or next(iter(local.values()))
+        suffix = "" if trunk.transport == "udp" else f";transport={trunk.transport}"
+        contact = f"sip:{trunk.username}@{format_host(host)}:{port}{suffix}"
+        via = f"SIP/2.0/{trunk.transport.upper()} {format_host(host)}:{port};rport"
+        client = TrunkRegistration(trunk, contact, local_via=via)
+        client.due = now
+        clients.append(client)
+    return TrunkRegistrations(layer, clients)

@@ -19,9 +19,12 @@ from collections.abc import Callable
 from softswitch.call.actions import Action, LogEvent, PersistBindings, Respond
 from softswitch.call.b2bua import B2BUA, Offered
 from softswitch.call.center_calls import CenterCalls
+from softswitch.call.dialplan import RingExtension
 from softswitch.call.registrar import Registrar
 from softswitch.call.registrar import Source as RegistrarSource
 from softswitch.call.subscriptions import SubscriptionService
+from softswitch.call.trunk_registration import TrunkRegistrations
+from softswitch.call.trunks import Outbound, TrunkRouter
 from softswitch.errors import ProtocolError
 from softswitch.sip.auth import WWW, AuthResult, DigestAuthenticator
 from softswitch.sip.message import Request, Response, make_response
@@ -77,6 +80,9 @@ class UserAgentCore:
         self._new_tag = tag_factory
         #: requests ignored because their source was blocked for guessing passwords
         self.blocked_requests = 0
+        #: carriers: who they are and where their calls go; set by the runtime
+        self.trunks: TrunkRouter | None = None
+        self.registrations: TrunkRegistrations | None = None
         #: SUBSCRIBE/NOTIFY (message-summary, dialog); None answers SUBSCRIBE 489
         self.subscriptions: SubscriptionService | None = None
 
@@ -108,6 +114,12 @@ class UserAgentCore:
                     event.tid, event.response, now, wall)
             elif isinstance(event, TransactionTimeout) and center.owns(event.tid):
                 return center.on_timeout(event.tid, now, wall)  # type: ignore[return-value]
+        registrations = self.registrations
+        if registrations is not None and isinstance(
+                event, ResponseReceived | TransactionTimeout) and registrations.owns(event.tid):
+            if isinstance(event, ResponseReceived):
+                return registrations.on_response(event.tid, event.response, now)
+            return registrations.on_timeout(event.tid, now)
         if b2bua is None:
             return []
         if isinstance(event, AckReceived):
@@ -208,6 +220,9 @@ class UserAgentCore:
         return actions
 
     def _invite(self, event: RequestReceived, now: float, wall: float) -> list[Action]:
+        through_trunk = self._trunk_invite(event, now, wall)
+        if through_trunk is not None:
+            return through_trunk
         verdict = self._authenticate(event, now)
         if verdict is None:
             return []
@@ -236,6 +251,40 @@ class UserAgentCore:
         assert verdict.username is not None
         return self.subscriptions.subscribe(event.tid, event.request, event.source,
                                             verdict.username, now)
+
+    def _trunk_invite(self, event: RequestReceived, now: float,
+                      wall: float) -> list[Action] | None:
+        """A carrier's INVITE (known by its source address: not challenged, routed by
+        its DID), or a phone's INVITE to a trunk number (authenticated, then sent out if
+        the user may use the trunk, else 403). None for every other INVITE."""
+        trunks, b2bua, request = self.trunks, self.b2bua, event.request
+        if trunks is None or b2bua is None:
+            return None
+        inbound = trunks.inbound(request, event.source)
+        if inbound is not None:
+            if inbound.extension is None:
+                return [Respond(event.tid, self._response(request, 404))]
+            caller = request.from_.uri
+            name = getattr(caller, "user", None) or f"trunk:{inbound.trunk.name}"
+            return b2bua.offer(Offered(event.tid, request, event.source, name,
+                                       number=inbound.extension), now, wall)
+        number = getattr(request.uri, "user", None) or ""
+        if isinstance(b2bua.dial_plan.route(number), RingExtension) or not any(
+                pattern.match(number) for trunk in trunks.trunks
+                for pattern in trunk.patterns):
+            return None
+        verdict = self._authenticate(event, now)
+        if verdict is None:
+            return []
+        if not isinstance(verdict, AuthResult):
+            return [verdict]
+        assert verdict.username is not None
+        routed = trunks.outbound(verdict.username, number)
+        if not isinstance(routed, Outbound):
+            log.info("%s may not call %s through a trunk", verdict.username, number)
+            return [Respond(event.tid, self._response(request, 403, "Forbidden (trunk)"))]
+        return b2bua.offer(Offered(event.tid, request, event.source, verdict.username,
+                                   outbound=routed), now, wall)
 
     def _response(self, request: Request, status: int, reason: str | None = None,
                   headers: list[tuple[str, str]] | None = None) -> Response:

@@ -19,6 +19,8 @@ from softswitch.call.dialplan import DialPlan
 from softswitch.call.location import Binding
 from softswitch.call.registrar import Registrar, RegistrarPolicy
 from softswitch.call.subscriptions import SubscriptionService
+from softswitch.call.trunk_registration import registrations_for
+from softswitch.call.trunks import TrunkRouter
 from softswitch.call.ua_core import UserAgentCore
 from softswitch.clock import LoopClock
 from softswitch.config.model import Config
@@ -167,6 +169,9 @@ class Switch:
             layer=layer, dial_plan=DialPlan.for_extensions(passwords),
             lookup=lambda aor: registrar.lookup(aor, clock.wall()), ports=ports,
             local=local, domain=self.config.sip.domain, settings=settings)
+        core.trunks = TrunkRouter(self.config.trunks, self.config.dids)
+        core.registrations = registrations_for(layer, self.config.trunks, local, clock.now())
+        self.driver.wake()
         core.subscriptions = SubscriptionService.for_switch(
             layer=layer, local=local, domain=self.config.sip.domain,
             watchable=passwords.__contains__)

@@ -192,8 +192,14 @@ class SipDriver:
             self._run(self.core.subscriptions.handle_timer(now), now)
         if self.core.center is not None:
             self._run(self.core.center.handle_timer(now, self._clock.wall()), now)
+        if self.core.registrations is not None:
+            self._run(self.core.registrations.handle_timer(now), now)
         self._expire_bindings()
         self._pump(now)
+
+    def wake(self) -> None:
+        """Arm the timer for work due before any input arrives (trunk registrations)."""
+        self._pump(self._clock.now())
 
     def _run(self, actions: list[Action], now: float) -> None:
         for action in actions:
@@ -230,6 +236,10 @@ class SipDriver:
         own = center.get_timer() if center is not None else None
         if own is not None:
             deadline = own if deadline is None else min(deadline, own)
+        registrations = self.core.registrations
+        trunks = registrations.get_timer() if registrations is not None else None
+        if trunks is not None:
+            deadline = trunks if deadline is None else min(deadline, trunks)
         expiry = self.core.registrar.next_expiry()
         if expiry is not None:
             when = now + max(0.0, expiry - self._clock.wall()) + _EXPIRY_SLACK
