@@ -96,11 +96,26 @@ def _acd_rows(report: dict[str, Any]) -> list[Row]:
             ("routing: arrival decision p99 (ms)", f"{report['arrival_p99_ms']:.3f}", "", "")]
 
 
+def _call_rate(quick: bool) -> dict[str, Any]:
+    from bench import call_rate
+    return call_rate.run(quick)
+
+
+def _call_rate_rows(report: dict[str, Any]) -> list[Row]:
+    ours, peer = report["summary"]["softswitch"], report["summary"]["sippy"]
+    ratio = f"{report['ratio']:.2f}x sippy (it: no auth, no media)" if report["ratio"] else ""
+    return [("calls set up/s, auth + 2 s RTP + BYE, no failure", f"{ours['rate']:,}",
+             f"{peer['rate']:,}", ratio),
+            ("CPU ms per call at that rate", f"{ours['cpu_ms_per_call'] or 0:.2f}",
+             f"{peer['cpu_ms_per_call'] or 0:.2f}", "")]
+
+
 BENCHMARKS = [
     Benchmark("sip_parse", _sip_parse, _sip_parse_rows),
     Benchmark("register_rate", _register, _register_rows),
     Benchmark("media_engine", _media, _media_rows),
     Benchmark("acd_routing", _acd, _acd_rows),
+    Benchmark("call_rate", _call_rate, _call_rate_rows),
 ]
 
 
