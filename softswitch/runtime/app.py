@@ -128,7 +128,7 @@ class Switch:
                     self.bound.append(endpoint.bound)
                 else:
                     listener = TcpListener(conn_ids, driver.on_tcp_message,
-                                           driver.on_tcp_garbage)
+                                           driver.on_tcp_garbage, driver.on_tcp_closed)
                     await listener.start(spec.host, spec.port)
                     driver.tcp.append(listener)
                     assert listener.bound is not None

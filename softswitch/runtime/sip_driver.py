@@ -151,6 +151,12 @@ class SipDriver:
         """The stream cannot be framed any more: answer if we can, then it is closed."""
         self._refuse_unparsed(error, Source("tcp", conn.peer[0], conn.peer[1], conn.conn_id))
 
+    def on_tcp_closed(self, conn: TcpConnection) -> None:
+        """Client transactions waiting on that connection fail now, not at timer F/B."""
+        now = self._clock.now()
+        self.layer.connection_lost(conn.conn_id, now)
+        self._pump(now)
+
     def _refuse_unparsed(self, error: ProtocolError, source: Source) -> None:
         self.malformed += 1
         partial = error.partial

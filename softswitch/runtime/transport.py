@@ -102,22 +102,32 @@ class TcpConnection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self._touch()
-        try:
-            messages = self._parser.feed(data)
-        except ProtocolError as error:
-            self._server.on_garbage(error, self)
-            self.close()
-            return
-        for message in messages:
+        chunk = data
+        while True:
             try:
-                self._server.on_message(message, self)
-            except Exception:
-                log.exception("error handling a message from tcp %s:%s", *self.peer)
+                messages = self._parser.feed(chunk)
+            except ProtocolError as error:
+                self._server.on_garbage(error, self)
+                if self._parser.broken:  # framing lost: nothing after it can be trusted
+                    self.close()
+                    return
+                chunk = b""  # one bad message framed by its Content-Length: go on
+                continue
+            for message in messages:
+                try:
+                    self._server.on_message(message, self)
+                except Exception:
+                    log.exception("error handling a message from tcp %s:%s", *self.peer)
+            if not messages or not self._parser.buffered:
+                return
+            chunk = b""  # a bad message may wait behind the good ones handed over
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._server.connections.pop(self.conn_id, None)
         if self._idle is not None:
             self._idle.cancel()
+        if self._server.on_closed is not None:
+            self._server.on_closed(self)
 
     def _touch(self) -> None:
         loop = asyncio.get_running_loop()
@@ -139,10 +149,12 @@ class TcpListener:
 
     def __init__(self, ids: itertools.count[int],
                  on_message: Callable[[Request | Response, TcpConnection], None],
-                 on_garbage: Callable[[ProtocolError, TcpConnection], None]) -> None:
+                 on_garbage: Callable[[ProtocolError, TcpConnection], None],
+                 on_closed: Callable[[TcpConnection], None] | None = None) -> None:
         self._ids = ids
         self.on_message = on_message
         self.on_garbage = on_garbage
+        self.on_closed = on_closed
         self.connections: dict[int, TcpConnection] = {}
         self.server: asyncio.base_events.Server | None = None
         self.bound: BoundAddress | None = None

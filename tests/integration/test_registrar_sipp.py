@@ -101,3 +101,25 @@ def test_a_binding_expires_on_time(switch: SwitchProcess, tmp_path: Path) -> Non
     result = run_sipp("query_bindings.xml", switch.port, tmp_path, service="1001",
                       user="1001", password=USERS["1001"], substitutions=query)
     assert result.returncode != 0, "the binding outlived its Expires"
+
+
+def test_tcp_stream_survives_one_bad_message(switch: SwitchProcess) -> None:
+    """A message framed by its Content-Length but invalid gets 400; the stream goes on."""
+    def request(method: str, cseq: str, branch: str) -> bytes:
+        return (f"{method} sip:127.0.0.1:{switch.port} SIP/2.0\r\n"
+                f"Via: SIP/2.0/TCP 127.0.0.1:1;branch=z9hG4bK{branch}\r\n"
+                "From: <sip:probe@127.0.0.1>;tag=1\r\nTo: <sip:127.0.0.1>\r\n"
+                f"Call-ID: tcp-{branch}\r\nCSeq: {cseq}\r\nMax-Forwards: 70\r\n"
+                "Content-Length: 0\r\n\r\n").encode()
+
+    bad = request("OPTIONS", "x OPTIONS", "bad1")  # a CSeq without a number
+    good = request("OPTIONS", "2 OPTIONS", "good1")
+    with socket.create_connection(("127.0.0.1", switch.port)) as tcp:
+        tcp.settimeout(5)
+        tcp.sendall(bad + good)
+        received = b""
+        while received.count(b"SIP/2.0 ") < 2:
+            chunk = tcp.recv(65536)
+            assert chunk, f"connection closed after {received!r}"
+            received += chunk
+    assert b"SIP/2.0 400 " in received and b"SIP/2.0 200 OK" in received
