@@ -1,0 +1,151 @@
+"""The call center over real calls: SIPp dials the demo number, picks support with RFC 4733
+digits, waits in the queue and reaches an agent (a SIPp UAS) logged in with *45; the
+events in SQLite tell the story."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.integration.call_tools import sipp_callee
+from tests.integration.sipp import run_sipp
+from tests.integration.switch_process import USERS, SwitchProcess, free_port, write_config
+
+pytestmark = pytest.mark.timeout(120)
+
+CENTER = """
+[[queues]]
+name = "support"
+ring_timeout = 8
+wrap_up = 1
+
+[[agents]]
+id = "bob"
+extension = "1002"
+[[agents.queues]]
+queue = "support"
+
+[[dids]]
+number = "5000"
+ivr = "main"
+
+[ivr.flows.main]
+start = "language"
+[ivr.flows.main.nodes.language]
+type = "language"
+prompts = ["language_menu"]
+choices = { "1" = "en", "2" = "zh" }
+default = "en"
+timeout = 6
+next = "menu"
+[ivr.flows.main.nodes.menu]
+type = "menu"
+prompts = ["main_menu"]
+choices = { "1" = "sales", "2" = "support" }
+timeout = 6
+[ivr.flows.main.nodes.sales]
+type = "queue"
+queue = "support"
+[ivr.flows.main.nodes.support]
+type = "queue"
+queue = "support"
+"""
+
+
+@pytest.fixture
+def center(tmp_path: Path) -> Iterator[SwitchProcess]:
+    port = free_port()
+    data = tmp_path / "data"
+    data.mkdir()
+    write_config(data / "softswitch.toml", port, extra=CENTER)
+    low = 20000 + 2 * random.randrange(0, 4500)
+    os.environ["SOFTSWITCH_RTP_PORTS"] = f"{low}-{low + 999}"
+    proc = SwitchProcess(data, port)
+    try:
+        proc.start()
+    finally:
+        os.environ.pop("SOFTSWITCH_RTP_PORTS", None)
+    try:
+        yield proc
+        assert proc.alive(), f"the switch died during the test:\n{proc.log()}"
+    finally:
+        proc.stop()
+
+
+def _events(switch: SwitchProcess, kinds: tuple[str, ...], want: set[str],
+            timeout: float = 10.0) -> list[tuple[str, str | None, str | None, str]]:
+    """(kind, call_id, agent, data) of the given kinds, once every kind in `want` is there."""
+    deadline = time.monotonic() + timeout
+    rows: list[tuple[str, str | None, str | None, str]] = []
+    while time.monotonic() < deadline:
+        conn = sqlite3.connect(switch.data_dir / "softswitch.db")
+        try:
+            marks = ",".join("?" * len(kinds))
+            rows = list(conn.execute(
+                f"SELECT kind, call_id, agent, data FROM events WHERE kind IN ({marks}) "
+                "ORDER BY seq", kinds))
+        except sqlite3.OperationalError:
+            rows = []
+        finally:
+            conn.close()
+        if want <= {r[0] for r in rows}:
+            return rows
+        time.sleep(0.1)
+    return rows
+
+
+def _login(switch: SwitchProcess, work: Path) -> None:
+    result = run_sipp("center_feature.xml", switch.port, work, service="*45", user="1002",
+                      password=USERS["1002"])
+    assert result.returncode == 0, result.explain()
+    rows = _events(switch, ("agent.status",), {"agent.status"})
+    assert rows, "the agent never logged in"
+
+
+def test_caller_through_ivr_and_queue_reaches_agent_and_answers_survey(
+        center: SwitchProcess, tmp_path: Path) -> None:
+    _login(center, tmp_path)
+    with sipp_callee(center, tmp_path, "center_agent_hangs_up.xml", extension="1002") as agent:
+        result = run_sipp("center_caller_waits_bye.xml", center.port, tmp_path,
+                          service="5000", user="1001", password=USERS["1001"], timeout=40)
+        assert result.returncode == 0, result.explain() + center.log()
+        agent.wait(timeout=10)
+        assert agent.returncode == 0
+    kinds = ("ivr.choice", "call.enqueued", "agent.rung", "call.answered",
+             "wrapup.started", "survey.completed")
+    rows = _events(center, kinds, set(kinds))
+    seen = [r[0] for r in rows]
+    for kind in kinds:
+        assert kind in seen, (kind, seen, center.log())
+    assert seen.index("call.enqueued") < seen.index("agent.rung") < seen.index(
+        "call.answered") < seen.index("survey.completed")
+    choices = [r[3] for r in rows if r[0] == "ivr.choice"]
+    assert json.loads(choices[-1])["digit"] == "2"
+    survey = next(r for r in rows if r[0] == "survey.completed")
+    assert json.loads(survey[3])["score"] == 5 and survey[2] == "bob"
+
+
+def test_caller_hanging_up_in_the_queue_is_an_abandon(center: SwitchProcess,
+                                                      tmp_path: Path) -> None:
+    # no agent logged in: the caller waits with music, then hangs up
+    result = run_sipp("center_caller.xml", center.port, tmp_path, service="5000",
+                      user="1001", password=USERS["1001"], extra=("-d", "2000"))
+    assert result.returncode == 0, result.explain() + center.log()
+    rows = _events(center, ("call.enqueued", "call.abandoned"), {"call.abandoned"})
+    assert [r[0] for r in rows] == ["call.enqueued", "call.abandoned"], center.log()
+
+
+def test_feature_code_from_a_phone_with_no_agent_is_refused(center: SwitchProcess,
+                                                            tmp_path: Path) -> None:
+    result = run_sipp("center_feature.xml", center.port, tmp_path, service="*45",
+                      user="1003", password=USERS["1003"])
+    assert result.returncode == 0, result.explain()
+    rows = _events(center, ("feature.refused", "agent.status"), {"feature.refused"})
+    assert [r[0] for r in rows] == ["feature.refused"]
