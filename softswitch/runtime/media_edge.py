@@ -14,7 +14,7 @@ import asyncio
 import logging
 import socket
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from softswitch.call.actions import (
     BridgeMedia,
@@ -27,9 +27,10 @@ from softswitch.call.actions import (
 from softswitch.clock import Clock
 from softswitch.codecs.base import Codec
 from softswitch.codecs.registry import DEFAULT_REGISTRY, CodecRegistry
-from softswitch.media.engine import MediaEngine, MediaError
+from softswitch.media.engine import InbandDigit, MediaEngine, MediaError, PromptFinished
 from softswitch.media.prompts import PromptError, prompts_dir, read_prompt
 from softswitch.media.ticker import Ticker
+from softswitch.rtp.dtmf import DtmfReceiver
 from softswitch.rtp.session import RtpSession
 from softswitch.runtime.rtp_ports import BoundPorts
 
@@ -56,6 +57,15 @@ class _MediaLeg:
     #: RFC 4733 relay: the timestamp an event started with here, and on the partner
     event_from: int | None = None
     event_to: int = 0
+    #: key presses on a leg that ends on the switch (no partner to relay them to)
+    dtmf: DtmfReceiver | None = None
+
+
+class MediaListener(Protocol):
+    """Who hears what happens on legs that end on the switch (IVR, queue, survey)."""
+
+    def on_digit(self, leg: int, digit: str) -> None: ...
+    def on_prompt_finished(self, leg: int) -> None: ...
 
 
 class MediaEdge:
@@ -83,6 +93,7 @@ class MediaEdge:
                 log.warning("no music on hold: %s", error)
         #: datagrams that arrived for a leg and could not be used
         self.dropped = 0
+        self.listener: MediaListener | None = None
 
     @property
     def legs(self) -> int:
@@ -153,6 +164,38 @@ class MediaEdge:
             self.engine.stop_playback(other.channel)
             self.engine.set_talk(holder.channel, True)
 
+    def play_prompts(self, leg_id: int, names: tuple[str, ...], loop: bool = False) -> None:
+        """Play prompts on a leg that ends on the switch; its key presses are heard
+        from now on (RFC 4733 and in-band)."""
+        leg = self._legs.get(leg_id)
+        if leg is None:
+            return
+        if leg.dtmf is None:
+            leg.dtmf = DtmfReceiver()
+            self.engine.set_detect_inband(leg.channel, True)
+        try:
+            self.engine.play(leg.channel, names, loop=loop)
+        except MediaError as error:
+            log.warning("leg %d: %s", leg_id, error)
+
+    def stop_prompts(self, leg_id: int) -> None:
+        leg = self._legs.get(leg_id)
+        if leg is not None:
+            self.engine.stop_playback(leg.channel)
+
+    def _tell(self, events: list[Any]) -> None:
+        listener = self.listener
+        assert listener is not None
+        for event in events:
+            leg = self._by_channel.get(event.channel)
+            if leg is None:
+                continue
+            if isinstance(event, PromptFinished):
+                if not event.interrupted and not self.engine.is_playing(event.channel):
+                    listener.on_prompt_finished(leg.leg)
+            elif isinstance(event, InbandDigit) and leg.partner is None:
+                listener.on_digit(leg.leg, event.event.digit)
+
     def close(self, action: CloseMedia) -> None:
         leg = self._legs.pop(action.leg, None)
         if leg is None:
@@ -197,7 +240,12 @@ class MediaEdge:
             if packet is None:
                 continue
             if packet.payload_type != session.payload_type:
-                if packet.payload_type == session.telephone_event_pt:
+                if packet.payload_type == session.telephone_event_pt and leg.dtmf is not None \
+                        and leg.partner is None:
+                    for event in leg.dtmf.receive(packet, now):
+                        if self.listener is not None:
+                            self.listener.on_digit(leg.leg, event.digit)
+                elif packet.payload_type == session.telephone_event_pt:
                     self._relay_event(leg, packet.payload, packet.timestamp, packet.marker, now)
                 else:
                     self.dropped += 1  # comfort noise and the like
@@ -258,6 +306,8 @@ class MediaEdge:
             result = self.engine.tick(now, due.skipped)
             for out in result.packets:
                 self._send_audio(self._by_channel.get(out.channel), out.payload, now)
+            if result.events and self.listener is not None:
+                self._tell(result.events)
             self._ticks += 1
             if self._ticks % _RTCP_EVERY == 0:
                 self._poll_rtcp(now)
