@@ -1,0 +1,143 @@
+"""Trunks against a SIPp carrier over loopback: the switch registers to it with the
+trunk's credentials, takes its calls to a DID, sends a phone's trunk number to it with
+the caller-ID rule applied, and never lets an unauthenticated or unallowed caller reach it."""
+
+from __future__ import annotations
+
+import os
+import random
+import sqlite3
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from tests.integration.sipp import SCENARIOS, require_sipp
+from tests.integration.switch_process import SwitchProcess, free_port, write_config
+
+pytestmark = pytest.mark.timeout(60)
+
+TRUNK_USER = "acme-7001"
+TRUNK_PASSWORD = "Zq81-trunk-secret"
+
+
+def trunk_config(carrier_port: int, *, register: bool = False,
+                 sources: tuple[str, ...] = ()) -> str:
+    listed = ", ".join(f'"{source}"' for source in sources)
+    return f"""
+[[trunks]]
+name = "carrier"
+host = "127.0.0.1"
+port = {carrier_port}
+username = "{TRUNK_USER}"
+password = "{TRUNK_PASSWORD}"
+register = {"true" if register else "false"}
+expires = 60
+allowed_sources = [{listed}]
+patterns = ["9|NXXXXXX"]
+caller_id = "did"
+allowed_users = ["1001", "1002"]
+
+[[dids]]
+number = "5550100"
+extension = "1002"
+
+[[dids]]
+number = "5550101"
+extension = "1001"
+"""
+
+
+@contextmanager
+def trunk_switch(tmp_path: Path, extra: str) -> Iterator[SwitchProcess]:
+    """A `softswitch serve` with a trunk, on free SIP and RTP ports."""
+    port = free_port()
+    data = tmp_path / "data"
+    data.mkdir()
+    write_config(data / "softswitch.toml", port, extra=extra)
+    low = 20000 + 2 * random.randrange(0, 4500)
+    saved = os.environ.get("SOFTSWITCH_RTP_PORTS")
+    os.environ["SOFTSWITCH_RTP_PORTS"] = f"{low}-{low + 199}"
+    proc = SwitchProcess(data, port)
+    try:
+        proc.start()
+    finally:
+        if saved is None:
+            os.environ.pop("SOFTSWITCH_RTP_PORTS", None)
+        else:
+            os.environ["SOFTSWITCH_RTP_PORTS"] = saved
+    try:
+        yield proc
+        assert proc.alive(), f"the switch died during the test:\n{proc.log()}"
+    finally:
+        proc.stop()
+
+
+@contextmanager
+def carrier_uas(work: Path, scenario: str, port: int, *, timeout: float = 20,
+                substitutions: dict[str, str] | None = None,
+                extra: tuple[str, ...] = ()) -> Iterator[subprocess.Popen[str]]:
+    """A SIPp UAS as the carrier, listening on `port` before the switch talks to it."""
+    text = (SCENARIOS / scenario).read_text()
+    for key, value in (substitutions or {}).items():
+        text = text.replace(key, value)
+    path = work / f"{Path(scenario).stem}-{port}.xml"
+    path.write_text(text)
+    cmd = [require_sipp(), "-sf", str(path), "-i", "127.0.0.1", "-p", str(port),
+           "-m", "1", "-nostdin", "-cp", str(free_port()), "-mp", str(free_port()),
+           "-timeout", f"{int(timeout)}s", "-trace_err",
+           "-error_file", str(work / f"carrier-{port}.log"), *extra]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=work)
+    time.sleep(0.2)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+        try:
+            proc.communicate(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+
+
+def finished(proc: subprocess.Popen[str], timeout: float) -> tuple[int, str]:
+    """Wait for a SIPp run; its exit code and what it printed."""
+    out, err = proc.communicate(timeout=timeout)
+    return proc.returncode, f"{out[-3000:]}\n{err[-2000:]}"
+
+
+def event_kinds(switch: SwitchProcess, prefix: str, timeout: float = 5.0) -> list[str]:
+    """The kinds of logged events starting with `prefix`, once there is one."""
+    deadline = time.monotonic() + timeout
+    kinds: list[str] = []
+    while time.monotonic() < deadline:
+        conn = sqlite3.connect(switch.data_dir / "softswitch.db")
+        try:
+            kinds = [row[0] for row in conn.execute(
+                "SELECT kind FROM events WHERE kind LIKE ? ORDER BY seq", (prefix + "%",))]
+        except sqlite3.OperationalError:
+            kinds = []
+        finally:
+            conn.close()
+        if kinds:
+            return kinds
+        time.sleep(0.05)
+    return kinds
+
+
+def test_switch_registers_to_the_carrier_answering_its_challenge(tmp_path: Path) -> None:
+    carrier_port = free_port()
+    substitutions = {"CARRIER_USER": TRUNK_USER, "CARRIER_PASSWORD": TRUNK_PASSWORD}
+    with carrier_uas(tmp_path, "carrier_registrar.xml", carrier_port,
+                     substitutions=substitutions) as carrier, \
+            trunk_switch(tmp_path, trunk_config(carrier_port, register=True)) as switch:
+        code, output = finished(carrier, 20)
+        assert code == 0, output  # 401 sent, a valid digest came back, 200 sent
+        assert event_kinds(switch, "trunk.") == ["trunk.registered"]
+        assert "trunk carrier registered" in switch.log()
+    assert TRUNK_PASSWORD not in switch.log()
