@@ -288,6 +288,7 @@ def run_callers(bench: Bench, target: Target, *, rate: float, calls: int, limit:
             "exit": proc.returncode, "elapsed": round(elapsed, 2), "cpu_seconds": round(cpu, 3),
             "cpu_ms_per_call": round(1000 * cpu / successful, 2) if successful else None,
             "setup_ms": response_ms(row.get("ResponseTime1(C)", "")),
+            "peak_concurrent": peak_calls(stats),
             "target_alive": target.alive(),
             "errors": errors.read_text(errors="replace")[-1500:] if failed and errors.exists()
             else ""}
@@ -300,6 +301,18 @@ def last_stats(path: Path) -> dict[str, str]:
     if len(rows) < 2:
         return {}
     return dict(zip(rows[0].split(";"), rows[-1].split(";"), strict=False))
+
+
+def peak_calls(path: Path) -> int:
+    """The most calls SIPp had open at once, over its once-a-second statistics rows."""
+    if not path.exists():
+        return 0
+    rows = [r.split(";") for r in path.read_text().splitlines()]
+    if len(rows) < 2 or "CurrentCall" not in rows[0]:
+        return 0
+    column = rows[0].index("CurrentCall")
+    return max((int(r[column]) for r in rows[1:] if len(r) > column and r[column].isdigit()),
+               default=0)
 
 
 def response_ms(value: str) -> float | None:

@@ -110,12 +110,25 @@ def _call_rate_rows(report: dict[str, Any]) -> list[Row]:
              f"{peer['cpu_ms_per_call'] or 0:.2f}", "")]
 
 
+def _concurrent(quick: bool) -> dict[str, Any]:
+    from bench import concurrent_calls
+    return concurrent_calls.run(quick)
+
+
+def _concurrent_rows(report: dict[str, Any]) -> list[Row]:
+    ratio = f"{report['ratio']:.2f}x sippy (it relays signalling only)" if report["ratio"] \
+        else ""
+    return [("concurrent calls, RTP both ways, <1% loss", f"{report['softswitch']:,}",
+             f"{report['sippy']:,}", ratio)]
+
+
 BENCHMARKS = [
     Benchmark("sip_parse", _sip_parse, _sip_parse_rows),
     Benchmark("register_rate", _register, _register_rows),
     Benchmark("media_engine", _media, _media_rows),
     Benchmark("acd_routing", _acd, _acd_rows),
     Benchmark("call_rate", _call_rate, _call_rate_rows),
+    Benchmark("concurrent_calls", _concurrent, _concurrent_rows),
 ]
 
 
