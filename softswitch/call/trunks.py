@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from softswitch.call.location import Binding
 from softswitch.config.dids import DidConfig
-from softswitch.config.trunks import TrunkConfig
+from softswitch.config.trunks import TrunkConfig, split_source
 from softswitch.errors import ProtocolError
 from softswitch.sip.auth import answer_challenge, choose_challenge
 from softswitch.sip.message import Request, Response
@@ -70,13 +70,15 @@ class TrunkRouter:
     def __init__(self, trunks: Sequence[TrunkConfig], dids: Sequence[DidConfig]) -> None:
         self.trunks = tuple(trunks)
         self._dids = {did.number: did for did in dids}
-        self._by_source: dict[str, TrunkConfig] = {}
+        self._by_source: dict[tuple[str, int | None], TrunkConfig] = {}
         for trunk in self.trunks:
-            for host in trunk.sources:
-                self._by_source.setdefault(host, trunk)
+            for text in trunk.sources:
+                self._by_source.setdefault(split_source(text), trunk)
 
     def identify(self, source: Source) -> TrunkConfig | None:
-        return self._by_source.get(source.host)
+        """The trunk whose listed address (with this port, or any port) sent this."""
+        return (self._by_source.get((source.host, source.port))
+                or self._by_source.get((source.host, None)))
 
     def inbound(self, request: Request, source: Source) -> Inbound | None:
         """None when the INVITE is not from a trunk (it is then a phone's: challenge it)."""

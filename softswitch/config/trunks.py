@@ -103,12 +103,38 @@ def host_name(value: str) -> str:
         return domain_name(value)
 
 
-def host_list(values: list[str]) -> tuple[str, ...]:
+def split_source(value: str) -> tuple[str, int | None]:
+    """`host`, `host:port` or `[v6]:port` -> (host, port or None for any port)."""
+    if value.startswith("["):
+        inside, bracket, rest = value[1:].partition("]")
+        if not bracket or (rest and not rest.startswith(":")):
+            raise ValueError(f"{value!r} is not an address ([IPv6]:port)")
+        host, port_text = inside, rest[1:] if rest else None
+    elif value.count(":") == 1:
+        host, _, port_text = value.partition(":")
+    else:
+        host, port_text = value, None
+    if port_text is None:
+        return host_name(host), None
+    if not port_text.isdigit():
+        raise ValueError(f"{value!r}: {port_text!r} is not a port")
+    return host_name(host), port_number(int(port_text))
+
+
+def source_name(value: str) -> str:
+    """A source address as written back: `host`, `host:port` or `[v6]:port`."""
+    host, port = split_source(value)
+    if port is None:
+        return host
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def source_list(values: list[str]) -> tuple[str, ...]:
     problems = []
     out = []
     for index, value in enumerate(values):
         try:
-            out.append(host_name(value))
+            out.append(source_name(value))
         except ValueError as error:
             problems.append(f"[{index}]: {error}")
     if problems:
@@ -164,8 +190,9 @@ class TrunkConfig:
     from_domain: str | None = setting(None, kind=STRING, convert=host_name)
     #: "did" (the number of the calling user's [[dids]] entry), "extension", or a number
     caller_id: str = setting("did", kind=STRING, convert=caller_id_rule)
-    #: where inbound calls may come from; empty means the trunk's host
-    allowed_sources: tuple[str, ...] = setting((), kind=STRING_LIST, convert=host_list)
+    #: where inbound calls may come from (`host`, or `host:port` when the carrier shares
+    #: its address with phones); empty means the trunk's host, any port
+    allowed_sources: tuple[str, ...] = setting((), kind=STRING_LIST, convert=source_list)
     patterns: tuple[DialPattern, ...] = setting((), kind=STRING_LIST, convert=dial_patterns)
     #: digits removed from the front of a number matched by a `^` pattern, and a prefix
     strip: int = setting(0, kind=INTEGER, convert=at_least(0))
@@ -220,5 +247,5 @@ def trunk_references(config: Config) -> Iterable[Problem]:
                               f'"{extension}" is not a configured user')
 
 
-__all__ = ["CALLER_ID_RULES", "DialPattern", "TrunkConfig", "dial_pattern",
+__all__ = ["CALLER_ID_RULES", "DialPattern", "TrunkConfig", "dial_pattern", "split_source",
            "trunk_references", "trunks_valid"]

@@ -77,3 +77,16 @@ def test_a_challenged_invite_is_sent_again_with_the_trunk_credentials() -> None:
         credentials = again.headers.get_all(header)
         assert auth.check("INVITE", credentials, 0.0).ok
     assert authorized_invite(invite, challenge, OPEN) is None  # no credentials
+
+
+def test_a_source_with_a_port_tells_a_carrier_from_phones_on_the_same_address() -> None:
+    shared = TrunkConfig(name="lab", host="127.0.0.1", port=5070,
+                         allowed_sources=("127.0.0.1:5071",))
+    router = TrunkRouter([shared], DIDS)
+    request = parse_message(INVITE)
+    assert router.identify(Source("udp", "127.0.0.1", 5071)) is shared
+    assert router.inbound(request, Source("udp", "127.0.0.1", 5071)) is not None
+    assert router.identify(Source("udp", "127.0.0.1", 5070)) is None
+    assert router.inbound(request, Source("udp", "127.0.0.1", 40000)) is None
+    # a host without a port still takes every port
+    assert ROUTER.identify(Source("udp", "192.0.2.10", 40000)) is CARRIER

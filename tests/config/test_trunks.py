@@ -128,3 +128,28 @@ patterns = ["^(9"]
 ''')
     assert problems[0][0] == "trunks[0].patterns"
     assert "regular expression" in problems[0][2]
+
+
+def test_a_source_may_name_a_port_so_a_carrier_can_share_its_address() -> None:
+    config = parse_config(HEAD + '''\
+[[trunks]]
+name = "carrier"
+host = "127.0.0.1"
+allowed_sources = ["127.0.0.1:5070", "[::1]:5080", "::1", "carrier.example"]
+''', "pbx.toml")
+    assert config.trunks[0].sources == ("127.0.0.1:5070", "[::1]:5080", "::1",
+                                        "carrier.example")
+
+
+@pytest.mark.parametrize("source", ["127.0.0.1:0", "127.0.0.1:x", "[::1", "[::1]x",
+                                    "127.0.0.1:70000", "bad host:5060"])
+def test_a_source_that_is_no_address_is_refused(source: str) -> None:
+    [(key, line, message)] = errors_of(f'''\
+[[trunks]]
+name = "carrier"
+host = "127.0.0.1"
+allowed_sources = ["{source}"]
+''')
+    assert (key, line) == ("trunks[0].allowed_sources", 10)
+    assert message.startswith("[0]: ") and ("port" in message or "address" in message
+                                           or "domain name" in message)

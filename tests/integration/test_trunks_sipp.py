@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.sipp import SCENARIOS, require_sipp
+from tests.integration.call_tools import cdrs, sipp_callee
+from tests.integration.sipp import SCENARIOS, SippResult, require_sipp, run_sipp
 from tests.integration.switch_process import SwitchProcess, free_port, write_config
 
 pytestmark = pytest.mark.timeout(60)
@@ -141,3 +142,25 @@ def test_switch_registers_to_the_carrier_answering_its_challenge(tmp_path: Path)
         assert event_kinds(switch, "trunk.") == ["trunk.registered"]
         assert "trunk carrier registered" in switch.log()
     assert TRUNK_PASSWORD not in switch.log()
+
+
+def carrier_call(switch: SwitchProcess, work: Path, scenario: str, number: str,
+                 carrier_port: int, *, extra: tuple[str, ...] = ()) -> SippResult:
+    """The carrier (a SIPp UAC from 127.0.0.1:`carrier_port`) calls `number`."""
+    return run_sipp(scenario, switch.port, work, service=number, local_port=carrier_port,
+                    timeout=20, extra=("-mp", str(free_port()), *extra))
+
+
+def test_carrier_call_to_a_did_rings_its_extension(tmp_path: Path) -> None:
+    carrier_port = free_port()
+    extra = trunk_config(carrier_port, sources=(f"127.0.0.1:{carrier_port}",))
+    with trunk_switch(tmp_path, extra) as switch, \
+            sipp_callee(switch, tmp_path, "call_callee.xml", extension="1002",
+                        extra=("-rtp_echo",)) as callee:
+        result = carrier_call(switch, tmp_path, "carrier_caller.xml", "5550100",
+                              carrier_port, extra=("-d", "500"))
+        assert result.returncode == 0, result.explain()
+        assert callee.wait(10) == 0  # 1002 rang, answered and got the carrier's BYE
+        [cdr] = cdrs(switch)
+        assert (cdr["callee"], cdr["disposition"]) == ("1002", "answered")
+        assert cdr["caller"] == "+14155550199"
