@@ -83,6 +83,19 @@ MIGRATIONS: tuple[Migration, ...] = (
             session TEXT NOT NULL       -- JSON: softswitch.acd.Agent.session()
         ) WITHOUT ROWID;
     """),
+    (5, """
+        -- one row per voicemail message; the audio is a WAV under DATA_DIR/voicemail/MAILBOX/
+        CREATE TABLE voicemail_messages (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            mailbox TEXT NOT NULL,      -- the extension it was left for
+            caller TEXT NOT NULL,
+            received_at REAL NOT NULL,  -- wall clock
+            duration REAL NOT NULL,     -- seconds of audio
+            path TEXT NOT NULL,         -- relative to DATA_DIR
+            status TEXT NOT NULL DEFAULT 'new'  -- new, saved (heard and kept)
+        );
+        CREATE INDEX voicemail_by_mailbox ON voicemail_messages (mailbox, status, received_at);
+    """),
 )
 
 LATEST = MIGRATIONS[-1][0]
