@@ -17,7 +17,7 @@ import pytest
 
 from tests.integration.call_tools import cdrs, sipp_callee
 from tests.integration.sipp import SCENARIOS, SippResult, require_sipp, run_sipp
-from tests.integration.switch_process import SwitchProcess, free_port, write_config
+from tests.integration.switch_process import USERS, SwitchProcess, free_port, write_config
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -164,3 +164,29 @@ def test_carrier_call_to_a_did_rings_its_extension(tmp_path: Path) -> None:
         [cdr] = cdrs(switch)
         assert (cdr["callee"], cdr["disposition"]) == ("1002", "answered")
         assert cdr["caller"] == "+14155550199"
+
+
+def phone_call(switch: SwitchProcess, work: Path, scenario: str, number: str, user: str,
+               *, extra: tuple[str, ...] = ()) -> SippResult:
+    """A phone (SIPp UAC answering the challenge as `user`) dials `number`."""
+    return run_sipp(scenario, switch.port, work, service=number, user=user,
+                    password=USERS[user], timeout=20,
+                    substitutions={"sip:1001@": f"sip:{user}@"},
+                    extra=("-mp", str(free_port()), *extra))
+
+
+def test_a_phone_dials_out_through_the_trunk_with_its_did_as_caller_id(
+        tmp_path: Path) -> None:
+    carrier_port = free_port()
+    extra = trunk_config(carrier_port, sources=(f"127.0.0.1:{carrier_port}",))
+    with trunk_switch(tmp_path, extra) as switch, \
+            carrier_uas(tmp_path, "carrier_callee.xml", carrier_port,
+                        substitutions={"DIALLED": "2345678", "CALLER_ID": "5550101"},
+                        extra=("-rtp_echo",)) as carrier:
+        result = phone_call(switch, tmp_path, "call_caller.xml", "92345678", "1001",
+                            extra=("-d", "500"))
+        assert result.returncode == 0, result.explain()
+        code, output = finished(carrier, 10)
+        assert code == 0, output  # the carrier saw "2345678" from "5550101", answered, BYE
+        [cdr] = cdrs(switch)
+        assert (cdr["caller"], cdr["disposition"]) == ("1001", "answered")
