@@ -4,6 +4,7 @@ the caller-ID rule applied, and never lets an unauthenticated or unallowed calle
 
 from __future__ import annotations
 
+import csv
 import os
 import random
 import sqlite3
@@ -190,3 +191,44 @@ def test_a_phone_dials_out_through_the_trunk_with_its_did_as_caller_id(
         assert code == 0, output  # the carrier saw "2345678" from "5550101", answered, BYE
         [cdr] = cdrs(switch)
         assert (cdr["caller"], cdr["disposition"]) == ("1001", "answered")
+
+
+def calls_created(stat_file: Path) -> int:
+    """Calls a SIPp run created, from the last line of its -trace_stat file."""
+    with stat_file.open() as handle:
+        rows = list(csv.DictReader(handle, delimiter=";"))
+    assert rows, "SIPp wrote no statistics"
+    return int(rows[-1]["TotalCallCreated"])
+
+
+def test_unauthenticated_and_unallowed_callers_never_reach_the_carrier(
+        tmp_path: Path) -> None:
+    carrier_port = free_port()
+    stats = tmp_path / "carrier-stats.csv"
+    extra = trunk_config(carrier_port, sources=(f"127.0.0.1:{carrier_port}",))
+    with trunk_switch(tmp_path, extra) as switch, \
+            carrier_uas(tmp_path, "carrier_callee.xml", carrier_port, timeout=3,
+                        substitutions={"DIALLED": "2345678", "CALLER_ID": "5550101"},
+                        extra=("-trace_stat", "-stf", str(stats), "-fd", "1")) as carrier:
+        anonymous = run_sipp("carrier_bypass_no_auth.xml", switch.port, tmp_path,
+                             service="92345678", timeout=10)
+        assert anonymous.returncode == 0, anonymous.explain()  # 401, nothing else
+        refused = phone_call(switch, tmp_path, "carrier_bypass_forbidden.xml", "92345678",
+                             "1003")
+        assert refused.returncode == 0, refused.explain()  # authenticated, then 403
+        try:
+            carrier.wait(6)  # it stops at its 3 s timeout when no call is in progress
+        except subprocess.TimeoutExpired:
+            carrier.terminate()  # a call got through; its statistics show it
+        assert calls_created(stats) == 0  # the carrier never saw an INVITE
+        assert cdrs_now(switch) == []
+
+
+def cdrs_now(switch: SwitchProcess) -> list[str]:
+    conn = sqlite3.connect(switch.data_dir / "softswitch.db")
+    try:
+        return [row[0] for row in conn.execute("SELECT call_id FROM cdrs")]
+    except sqlite3.OperationalError:
+        return []
+    finally:
+        conn.close()
