@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import os
 import random
+import socket
 import sqlite3
 import subprocess
 import time
@@ -53,6 +54,29 @@ extension = "1001"
 """
 
 
+RTP_WIDTH = 40
+
+
+def free_rtp_range() -> int:
+    """The low end of RTP_WIDTH UDP ports that are all free now (other programs on the
+    machine may hold thousands of ports in any fixed range)."""
+    for _ in range(200):
+        low = 2 * random.randrange(5000, 30000 - RTP_WIDTH)
+        held: list[socket.socket] = []
+        try:
+            for port in range(low, low + RTP_WIDTH):
+                sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                held.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return low
+        except OSError:
+            continue
+        finally:
+            for sock in held:
+                sock.close()
+    raise RuntimeError("no free RTP port range")
+
+
 @contextmanager
 def trunk_switch(tmp_path: Path, extra: str) -> Iterator[SwitchProcess]:
     """A `softswitch serve` with a trunk, on free SIP and RTP ports."""
@@ -60,9 +84,9 @@ def trunk_switch(tmp_path: Path, extra: str) -> Iterator[SwitchProcess]:
     data = tmp_path / "data"
     data.mkdir()
     write_config(data / "softswitch.toml", port, extra=extra)
-    low = 20000 + 2 * random.randrange(0, 4500)
+    low = free_rtp_range()
     saved = os.environ.get("SOFTSWITCH_RTP_PORTS")
-    os.environ["SOFTSWITCH_RTP_PORTS"] = f"{low}-{low + 199}"
+    os.environ["SOFTSWITCH_RTP_PORTS"] = f"{low}-{low + RTP_WIDTH - 1}"
     proc = SwitchProcess(data, port)
     try:
         proc.start()
@@ -232,3 +256,19 @@ def cdrs_now(switch: SwitchProcess) -> list[str]:
         return []
     finally:
         conn.close()
+
+
+def test_a_carrier_challenge_to_our_invite_is_answered_with_the_trunk_credentials(
+        tmp_path: Path) -> None:
+    carrier_port = free_port()
+    extra = trunk_config(carrier_port, sources=(f"127.0.0.1:{carrier_port}",))
+    substitutions = {"CARRIER_USER": TRUNK_USER, "CARRIER_PASSWORD": TRUNK_PASSWORD}
+    with trunk_switch(tmp_path, extra) as switch, \
+            carrier_uas(tmp_path, "carrier_callee_challenge.xml", carrier_port,
+                        substitutions=substitutions, extra=("-rtp_echo",)) as carrier:
+        result = phone_call(switch, tmp_path, "call_caller.xml", "92345678", "1001",
+                            extra=("-d", "500"))
+        assert result.returncode == 0, result.explain()
+        code, output = finished(carrier, 10)
+        assert code == 0, output  # 401, ACK, a valid digest in the second INVITE, 200, BYE
+    assert TRUNK_PASSWORD not in switch.log()
