@@ -34,6 +34,7 @@ from softswitch.runtime.transport import BoundAddress, TcpListener, open_udp
 from softswitch.sip.auth import DigestAuthenticator
 from softswitch.sip.throttle import AuthFailureThrottle, ThrottlePolicy
 from softswitch.sip.transaction import TransactionLayer
+from softswitch.storage.agents import AgentSessionRepository
 from softswitch.storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -140,6 +141,7 @@ class Switch:
         loop.add_signal_handler(signal.SIGUSR1, self.write_status)
         self.call_center = CallCenter(build_call_center_acd(config, random.Random()),
                                       db.events, clock, loop)
+        await self.call_center.restore(AgentSessionRepository(db.conn, db.writer))
         self.center_edge = start_center(self, loop, clock, registrar)
         self.control = ControlEdge(self, clock)
         try:

@@ -15,6 +15,10 @@ Effects split two ways:
 
 The call layer feeds callers in with `enqueue`, `agent_answered`, `agent_no_answer`,
 `agent_rejected` and `hangup`.
+
+Agent sessions outlive the process: `restore()` reads them back at start and, from then
+on, every batch of effects that changes an agent's status is written behind through the
+session store (`softswitch.storage.agents.AgentSessionRepository`).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 from softswitch.acd import Acd, Agent, QueueConfig, Tier, UnknownName
+from softswitch.acd.config import restore_sessions
 from softswitch.acd.effects import (
     Bridge,
     DialCallback,
@@ -39,6 +44,7 @@ from softswitch.acd.effects import (
 )
 from softswitch.clock import Clock
 from softswitch.config.model import Config
+from softswitch.storage.agents import StoredAgentSession
 from softswitch.storage.events import EventLog
 
 #: the fallback queue when the configuration names none: every user is an agent in it
@@ -59,6 +65,14 @@ class CallCenterEffects(Protocol):
     def overflow(self, effect: Overflow) -> None: ...
     def dial_callback(self, effect: DialCallback) -> None: ...
     def agent_paused(self, effect: PauseAgent) -> None: ...
+
+
+class SessionStore(Protocol):
+    """Where agent sessions are kept between runs (`AgentSessionRepository`)."""
+
+    async def load_sessions(self) -> list[StoredAgentSession]: ...
+    def save_changes(self, effects: Iterable[Any], sessions: Any,
+                     since: float) -> list[str]: ...
 
 
 class NoCallEffects:
@@ -130,10 +144,24 @@ class CallCenter:
         #: agent id -> wall time of their last status or state change
         self.since: dict[str, float] = {}
         self.closed = False
+        self._sessions: SessionStore | None = None
 
     def connect_calls(self, effects: CallCenterEffects) -> None:
         """The call layer plugs in here; from now on ringing and bridging reach calls."""
         self._effects = effects
+
+    async def restore(self, store: SessionStore) -> list[Effect]:
+        """Bring back the agent sessions `store` kept (agents still in the configuration,
+        with the status and reason they had), then keep every later change in it."""
+        stored = await store.load_sessions()
+        self._sessions = store
+        if not stored:  # a first start: nothing to bring back
+            return []
+        for session in stored:
+            if session.agent_id in self.acd.agents:
+                self.since[session.agent_id] = session.since
+        snapshot = {"agents": [dict(s.session) for s in stored], "tiers": {}}
+        return self._apply(restore_sessions(self.acd, snapshot, self._clock.now()))
 
     # agents -------------------------------------------------------------------------
 
@@ -238,21 +266,27 @@ class CallCenter:
         return self._apply(step(self._clock.now()))
 
     def _apply(self, effects: list[Effect]) -> list[Effect]:
+        wall = self._clock.wall()  # one instant per batch: the log and the store agree
         for effect in effects:
             if isinstance(effect, Emit):
-                self._log(effect)
+                self._log(effect, wall)
             else:
                 getattr(self._effects, _DISPATCH[type(effect)])(effect)
+        if self._sessions is not None:
+            self._sessions.save_changes(effects, self.acd.agents, wall)
         self._arm()
         return effects
 
-    def _log(self, emit: Emit) -> None:
+    def reconcile(self, agent_id: str, has_live_dialog: bool) -> list[Effect]:
+        """The watchdog's check: an agent the ACD thinks busy with no live call is freed."""
+        return self._run(lambda now: self.acd.reconcile(agent_id, has_live_dialog, now))
+
+    def _log(self, emit: Emit, wall: float) -> None:
         fields = dict(emit.fields)
         columns = {name: fields.pop(name) for name in _COLUMNS
                    if isinstance(fields.get(name), str)}
         for name in _COLUMNS:
             fields.pop(name, None)
-        wall = self._clock.wall()
         if emit.kind in ("agent.status", "agent.state") and "agent" in columns:
             self.since[columns["agent"]] = wall
         self._events.append(emit.kind, ts=wall, **columns, **fields)
@@ -291,5 +325,5 @@ def agent_label(agent: Agent) -> str:
     return agent.state.value
 
 
-__all__ = ["DEFAULT_QUEUE", "CallCenter", "CallCenterEffects", "NoCallEffects",
+__all__ = ["DEFAULT_QUEUE", "CallCenter", "CallCenterEffects", "NoCallEffects", "SessionStore",
            "UnknownName", "agent_label", "build_call_center_acd"]

@@ -152,13 +152,9 @@ class CenterEdge:
     def reconcile(self) -> None:
         """Every agent the ACD thinks busy must have a live leg here, else it is freed."""
         live = self.calls.live_agent_calls()
-        now = self._clock.now()
-        for agent_id, agent in self.center.acd.agents.items():
-            if agent.call_id is None:
-                continue
-            effects = self.center.acd.reconcile(agent_id, agent_id in live, now)
-            if effects:
-                self.center._apply(effects)
+        busy = [a.id for a in self.center.acd.agents.values() if a.call_id is not None]
+        for agent_id in busy:
+            self.center.reconcile(agent_id, agent_id in live)
 
 
 def load_prompts(media: MediaEdge) -> set[str]:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from softswitch.control.client import ControlClient
 from tests.integration.call_tools import sipp_callee
 from tests.integration.sipp import run_sipp
 from tests.integration.switch_process import USERS, SwitchProcess, free_port, write_config
@@ -29,6 +30,12 @@ wrap_up = 1
 [[agents]]
 id = "bob"
 extension = "1002"
+[[agents.queues]]
+queue = "support"
+
+[[agents]]
+id = "alice"
+extension = "1001"
 [[agents.queues]]
 queue = "support"
 
@@ -149,3 +156,19 @@ def test_feature_code_from_a_phone_with_no_agent_is_refused(center: SwitchProces
     assert result.returncode == 0, result.explain()
     rows = _events(center, ("feature.refused", "agent.status"), {"feature.refused"})
     assert [r[0] for r in rows] == ["feature.refused"]
+
+
+def test_agent_sessions_survive_a_restart_of_the_switch(center: SwitchProcess) -> None:
+    socket = center.data_dir / "control.sock"
+    with ControlClient(socket) as control:
+        control.request("agent.login", agent="bob")
+        control.request("agent.login", agent="alice")
+        paused = control.request("agent.pause", agent="alice", reason="lunch")
+    assert paused["status"] == "on_break"
+    center.restart()
+    with ControlClient(socket) as control:
+        bob = control.request("agent.status", agent="bob")
+        alice = control.request("agent.status", agent="alice")
+    assert (bob["status"], bob["state"]) == ("available", "idle"), center.log()
+    assert (alice["status"], alice["reason"]) == ("on_break", "lunch")
+    assert alice["since"] == paused["since"]

@@ -93,3 +93,69 @@ def test_fallback_acd_makes_every_user_an_agent_of_one_queue() -> None:
     assert sorted(acd.agents) == ["1001", "1002"]
     assert acd.agents["1002"].name == "Bo"
     assert sorted(acd.matcher.tiers[DEFAULT_QUEUE]) == ["1001", "1002"]
+
+
+def _two_agents() -> Acd:
+    queue = QueueConfig(name="q", tiers=(Tier("a"), Tier("b")))
+    return Acd(queues=[queue], agents=[Agent(id="a", extension="1001"),
+                                       Agent(id="b", extension="1002")])
+
+
+def test_agent_sessions_are_kept_and_restored_after_a_restart(tmp_path: Any) -> None:
+    from softswitch.storage.agents import AgentSessionRepository
+
+    async def scenario() -> None:
+        clock = ManualClock(start=10.0)
+        db = await Database.open(tmp_path / "t.db")
+        center = CallCenter(_two_agents(), db.events, clock, asyncio.get_running_loop())
+        assert await center.restore(AgentSessionRepository(db.conn, db.writer)) == []
+        center.login("a")
+        center.login("b")
+        clock.advance(5.0)
+        center.pause("b", "lunch")
+        paused_at = clock.wall()
+        center.close()
+        await db.close()
+
+        clock.advance(60.0)
+        db = await Database.open(tmp_path / "t.db")
+        center = CallCenter(_two_agents(), db.events, clock, asyncio.get_running_loop())
+        await center.restore(AgentSessionRepository(db.conn, db.writer))
+        a, b = center.agent_status("a"), center.agent_status("b")
+        assert (a["status"], a["state"]) == ("available", "idle")
+        assert (b["status"], b["reason"]) == ("on_break", "lunch")
+        assert b["since"] == paused_at  # the break did not restart with the switch
+        # a waiting caller goes to the restored available agent, not the paused one
+        calls = RecordingCalls()
+        center.connect_calls(calls)
+        center.enqueue("c", "q")
+        assert [e.agent_id for e in calls.done] == ["a"]
+        # and a change after the restore is kept too
+        center.logout("b")
+        center.close()
+        await db.close()
+        db = await Database.open(tmp_path / "t.db")
+        rows = await AgentSessionRepository(db.conn, db.writer).load_sessions()
+        assert {r.agent_id: r.status for r in rows} == {"a": "available", "b": "logged_out"}
+        await db.close()
+    asyncio.run(scenario())
+
+
+def test_reconcile_frees_an_agent_whose_call_is_gone(tmp_path: Any) -> None:
+    async def scenario() -> None:
+        db = await Database.open(tmp_path / "t.db")
+        center = CallCenter(_two_agents(), db.events, ManualClock(),
+                            asyncio.get_running_loop())
+        center.login("a")
+        center.enqueue("c", "q")
+        center.agent_answered("c", "a")
+        assert center.reconcile("a", True) == []
+        assert center.agent_status("a")["state"] == "on_call"
+        effects = center.reconcile("a", False)
+        assert any(getattr(e, "kind", "") == "agent.reconciled" for e in effects)
+        assert center.agent_status("a")["call_id"] is None
+        kinds = [e.kind async for e in db.events.read()]
+        assert "agent.reconciled" in kinds
+        center.close()
+        await db.close()
+    asyncio.run(scenario())
