@@ -37,6 +37,7 @@ from softswitch.call.actions import (
     OpenMedia,
 )
 from softswitch.call.b2bua import ALLOW, CallSettings, Offered
+from softswitch.call.center_announcements import announcement_prompts
 from softswitch.call.center_route import (
     Answered,
     CenterRoute,
@@ -522,7 +523,8 @@ class CenterCalls:
     def play(self, effect: PlayAnnouncement) -> None:
         call = self.calls.get(effect.call_id)
         if call is not None and call.phase == "queue":
-            self._play(call, effect.prompts, on_end="", loop_music=True)
+            said = announcement_prompts(effect.prompts, call.language)
+            self._play(call, said, on_end="", loop_music=True)
 
     def start_music(self, effect: StartMusic) -> None:
         call = self.calls.get(effect.call_id)
