@@ -290,8 +290,18 @@ def run_callers(bench: Bench, target: Target, *, rate: float, calls: int, limit:
             "setup_ms": response_ms(row.get("ResponseTime1(C)", "")),
             "peak_concurrent": peak_calls(stats),
             "target_alive": target.alive(),
-            "errors": errors.read_text(errors="replace")[-1500:] if failed and errors.exists()
-            else ""}
+            "errors": first_failures(errors) if failed else ""}
+
+
+def first_failures(path: Path, count: int = 3) -> str:
+    """SIPp's lines saying why calls failed (not its notes on late retransmissions to calls
+    already over)."""
+    if not path.exists():
+        return ""
+    lines = [line for line in path.read_text(errors="replace").splitlines()
+             if ("Abort" in line or "timeout" in line.lower() or "Failed" in line)
+             and "(successful)" not in line]
+    return "\n".join(lines[:count])[:1500]
 
 
 def last_stats(path: Path) -> dict[str, str]:
