@@ -650,6 +650,9 @@ class CenterCalls:
         return self.take()
 
     def _failed(self, leg: EndLeg, status: int) -> None:
+        # a leg we cancelled because the ACD stopped ringing it (its ring timeout, or the
+        # caller taken by another agent) is not news to the ACD: no second miss
+        asked = leg.state == "cancelling"
         self._leg_ended(leg)
         call = self.calls.get(leg.call_id)
         if call is None:
@@ -658,7 +661,7 @@ class CenterCalls:
             if not any(o.state in ("inviting", "confirmed") for o in call.agent_legs):
                 self._close_with(call, ("not_available",))
             return
-        if call.phase != "queue" or not leg.agent or any(
+        if asked or call.phase != "queue" or not leg.agent or any(
                 o.agent == leg.agent and o.state in ("inviting", "confirmed")
                 for o in call.agent_legs):
             return

@@ -10,6 +10,7 @@ import random
 import sqlite3
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -68,10 +69,23 @@ queue = "support"
 
 @pytest.fixture
 def center(tmp_path: Path) -> Iterator[SwitchProcess]:
+    yield from _serve(tmp_path, CENTER)
+
+
+@pytest.fixture
+def center_one_miss(tmp_path: Path) -> Iterator[SwitchProcess]:
+    """Bob rings for two seconds and goes on break after one unanswered call."""
+    config = CENTER.replace("ring_timeout = 8", "ring_timeout = 2").replace(
+        'id = "bob"\n', 'id = "bob"\nmax_no_answer = 1\n')
+    assert "max_no_answer = 1" in config and "ring_timeout = 2" in config
+    yield from _serve(tmp_path, config)
+
+
+def _serve(tmp_path: Path, config: str) -> Iterator[SwitchProcess]:
     port = free_port()
     data = tmp_path / "data"
     data.mkdir()
-    write_config(data / "softswitch.toml", port, extra=CENTER)
+    write_config(data / "softswitch.toml", port, extra=config)
     low = 20000 + 2 * random.randrange(0, 4500)
     os.environ["SOFTSWITCH_RTP_PORTS"] = f"{low}-{low + 999}"
     proc = SwitchProcess(data, port)
@@ -172,3 +186,41 @@ def test_agent_sessions_survive_a_restart_of_the_switch(center: SwitchProcess) -
     assert (bob["status"], bob["state"]) == ("available", "idle"), center.log()
     assert (alice["status"], alice["reason"]) == ("on_break", "lunch")
     assert alice["since"] == paused["since"]
+
+
+def test_an_agent_who_does_not_answer_goes_on_break_and_the_caller_keeps_waiting(
+        center_one_miss: SwitchProcess, tmp_path: Path) -> None:
+    switch = center_one_miss
+    socket = switch.data_dir / "control.sock"
+    with ControlClient(socket) as control:
+        control.request("agent.login", agent="bob")
+    with sipp_callee(switch, tmp_path, "call_callee_rings.xml", extension="1002") as agent, \
+            ThreadPoolExecutor(1) as pool:
+        # the caller picks support (about 3 s of menus), then waits 6 s before hanging up
+        caller = pool.submit(run_sipp, "center_caller.xml", switch.port, tmp_path,
+                             service="5000", user="1001", password=USERS["1001"],
+                             extra=("-d", "6000"))
+        rows = _events(switch, ("agent.no_answer",), {"agent.no_answer"}, timeout=12)
+        assert rows, switch.log()
+        with ControlClient(socket) as control:
+            bob = control.request("agent.status", agent="bob")
+            [support] = control.request("queue.status", queue="support")
+        assert (bob["status"], bob["reason"]) == ("on_break", "no answer")
+        # still in line, at the head, with nobody left to ring
+        assert [w["phase"] for w in support["waiting"]] == ["waiting"]
+        result = caller.result(timeout=30)
+        assert result.returncode == 0, result.explain() + switch.log()
+        agent.wait(timeout=10)
+        assert agent.returncode == 0, "the agent's phone was not cancelled"
+    kinds = ("call.enqueued", "agent.rung", "agent.no_answer", "agent.status",
+             "call.answered", "call.refused", "call.abandoned")
+    rows = _events(switch, kinds, {"call.abandoned"})
+    seen = [r[0] for r in rows]
+    assert seen == ["agent.status", "call.enqueued", "agent.rung", "agent.no_answer",
+                    "agent.status", "call.abandoned"], seen
+    missed = json.loads(rows[3][3])
+    assert rows[3][2] == "bob" and missed["misses"] == 1
+    status = json.loads(rows[4][3])
+    assert (status["to"], status["reason"]) == ("on_break", "no answer")
+    abandoned = json.loads(rows[5][3])
+    assert rows[5][1] == rows[1][1] and abandoned["wait"] >= 5.0
