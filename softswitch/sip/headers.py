@@ -47,6 +47,16 @@ _COMMON_NAME_ADDR_RE = re.compile(rf'{_DISPLAY}<([^<>"\s]+)>({_PARAMS})')
 _COMMON_ADDR_SPEC_RE = re.compile(rf'([^<>"\s,?;]+)({_PARAMS})')
 
 
+def is_usual_sip_name_addr(value: str) -> bool:
+    """True when `value` is a name-addr of the usual form with a sip: URI that
+    `parse_name_addr` accepts: a check as strict as parsing, without building anything."""
+    match = _COMMON_SIP_NAME_ADDR_RE.fullmatch(value)
+    if match is None:
+        return False
+    port = match[6]
+    return port is None or int(port) <= 65535
+
+
 def _simple_params(text: str) -> dict[str, str | None]:
     """The parameters of a `_PARAMS` match: no quotes or LWS, so plain splits suffice."""
     params: dict[str, str | None] = {}

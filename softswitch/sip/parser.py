@@ -11,7 +11,12 @@ import re
 
 from softswitch.errors import ProtocolError
 from softswitch.sip.grammar import KNOWN_NAMES, TOKEN_RE, canonical_name
-from softswitch.sip.headers import parse_cseq, parse_name_addr, parse_via
+from softswitch.sip.headers import (
+    is_usual_sip_name_addr,
+    parse_cseq,
+    parse_name_addr,
+    parse_via,
+)
 from softswitch.sip.message import Headers, Request, Response, int_value
 from softswitch.sip.uri import AbsoluteURI, SipURI, parse_uri
 
@@ -26,7 +31,6 @@ SINGLE_HEADERS = ("from", "to", "call-id", "cseq", "max-forwards", "content-type
 
 _VERSION_RE = re.compile(r"SIP/([0-9]+)\.([0-9]+)", re.IGNORECASE)
 _CALL_ID_RE = re.compile(r"[\x21-\x7e]+(?:@[\x21-\x7e]+)?")
-_DIGITS_RE = re.compile(r"[0-9]+")
 
 
 def parse_message(data: bytes, *, max_size: int = MAX_MESSAGE) -> Request | Response:
@@ -140,15 +144,21 @@ class _Parsed:
                     raise ProtocolError(
                         f"CSeq method {cseq.method} does not match request {method}")
                 if "max-forwards" in present:
-                    int_value(values[keys.index("max-forwards")], "max-forwards", 255)
+                    value = values[keys.index("max-forwards")]
+                    if not (value.isdigit() and value.isascii() and int(value) <= 255):
+                        int_value(value, "max-forwards", 255)
                 if "expires" in present:
-                    int_value(values[keys.index("expires")], "expires", 2**32 - 1)
+                    value = values[keys.index("expires")]
+                    if not (value.isdigit() and value.isascii() and int(value) <= 2**32 - 1):
+                        int_value(value, "expires", 2**32 - 1)
                 if "contact" in present:
-                    at = keys.index("contact")
-                    value = values[at]
+                    value = values[keys.index("contact")]
                     if value and "," not in value and "*" not in value \
                             and keys.count("contact") == 1:
-                        cache["contact"] = [parse_name_addr(value)]
+                        # the core reads it (the transaction layer does not): checked now,
+                        # built on first read
+                        if not is_usual_sip_name_addr(value):
+                            cache["contact"] = [parse_name_addr(value)]
                     else:
                         message.contacts  # noqa: B018 - parse and cache them now
                 else:
@@ -159,8 +169,8 @@ class _Parsed:
 
 
 #: one whole header line as well-formed messages write it: `Name: value` then CRLF
-_HEADER_LINE_RE = re.compile(r"^([A-Za-z0-9\-.!%*_+`'~]+)[ \t]*:[ \t]*([^\r\n]*)\r\n",
-                             re.MULTILINE)
+#: (the value may hold a bare CR here: the caller counts CRs to refuse those)
+_HEADER_LINE_RE = re.compile(r"^([A-Za-z0-9\-.!%*_+`'~]+)[ \t]*:[ \t]*(.*)\r\n", re.MULTILINE)
 
 
 def _parse(data: bytes, *, one_pass: bool = True) -> _Parsed:
@@ -168,7 +178,8 @@ def _parse(data: bytes, *, one_pass: bool = True) -> _Parsed:
 
     Well-formed header lines are split by one regex pass over the whole head; anything
     unusual (folding, bare CR or LF, a malformed line) goes line by line, which gives the
-    errors. `one_pass=False` always goes line by line: tests compare the two.
+    errors. `one_pass=False` always goes line by line and checks the start line piece by
+    piece: tests compare the two.
     """
     parsed = _Parsed()
     start = 0
@@ -184,8 +195,10 @@ def _parse(data: bytes, *, one_pass: bool = True) -> _Parsed:
             pairs = _HEADER_LINE_RE.findall(text, first + 2)
             # Each match is anchored at a line start and holds exactly one line feed, its
             # own: as many matches as line feeds means every header line matched whole
-            # (no folding, no bare CR or LF, no malformed line).
-            if len(pairs) == text.count("\n", first + 2):
+            # (no folding, no bare LF, no malformed line); as many CRs, that none holds
+            # a bare CR.
+            count = len(pairs)
+            if count == text.count("\n", first + 2) == text.count("\r", first + 2):
                 _parse_start_line(parsed, text[:first])
                 if pairs:
                     names, values = (list(t) for t in zip(*pairs, strict=True))
@@ -211,7 +224,7 @@ def _parse(data: bytes, *, one_pass: bool = True) -> _Parsed:
         lines = [line.rstrip("\r") for line in head.split("\n")]
     if not lines or not lines[0]:
         raise ProtocolError("empty message")
-    _parse_start_line(parsed, lines[0])
+    _parse_start_line(parsed, lines[0], usual=one_pass)
 
     names = []
     keys = []
@@ -252,16 +265,15 @@ def _finish_split(parsed: _Parsed, data: bytes, body_at: int, names: list[str],
     errors = parsed.errors
     body = data[body_at:]
     if "content-length" in keys:
-        at = keys.index("content-length")
         if keys.count("content-length") == 1:
-            lengths = {values[at]}
+            lengths = {values[keys.index("content-length")]}
         else:
             lengths = {v for k, v in zip(keys, values, strict=True) if k == "content-length"}
         if len(lengths) > 1:
             errors.append("conflicting Content-Length headers")
         else:
             text = lengths.pop()
-            if not _DIGITS_RE.fullmatch(text) or len(text) > 10:
+            if not (text.isdigit() and text.isascii()) or len(text) > 10:
                 errors.append(f"bad Content-Length {text[:20]!r}")
             else:
                 length = int(text)
@@ -274,7 +286,29 @@ def _finish_split(parsed: _Parsed, data: bytes, body_at: int, names: list[str],
     return parsed
 
 
-def _parse_start_line(parsed: _Parsed, line: str) -> None:
+#: the usual start lines; any other goes through the checks below, which give the errors
+_REQUEST_LINE_RE = re.compile(r"([A-Za-z0-9\-.!%*_+`'~]+) ([^ ]+) SIP/2\.0")
+_STATUS_LINE_RE = re.compile(r"SIP/2\.0 ([1-6][0-9][0-9])(?: ([^\r\n\x00]*))?")
+
+
+def _parse_start_line(parsed: _Parsed, line: str, *, usual: bool = True) -> None:
+    """Method, Request-URI and version, or version, status and reason.
+
+    `usual` first tries the forms of nearly every message in one match each.
+    """
+    if usual:
+        match = _REQUEST_LINE_RE.fullmatch(line)
+        if match is not None:
+            parsed.method, parsed.uri_text = match.groups()
+            parsed.version = "SIP/2.0"
+            return
+        match = _STATUS_LINE_RE.fullmatch(line)
+        if match is not None:
+            code, reason = match.groups()
+            parsed.status = int(code)
+            parsed.reason = reason or ""
+            parsed.version = "SIP/2.0"
+            return
     if line[:4].upper() == "SIP/":
         parts = line.split(" ", 2)
         if len(parts) < 2:

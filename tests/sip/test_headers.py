@@ -14,6 +14,7 @@ from softswitch.sip.headers import (
     NameAddr,
     Via,
     format_auth_params,
+    is_usual_sip_name_addr,
     parse_auth_params,
     parse_cseq,
     parse_full_name_addr,
@@ -60,6 +61,12 @@ def test_name_addr_forms() -> None:
     assert spec.display is None and spec.tag == "9"
     assert isinstance(spec.uri, SipURI) and spec.uri.params == {}  # params belong to header
     assert parse_name_addr("<sip:x@y;lr>").uri.params == {"lr": None}  # type: ignore[union-attr]
+
+
+def test_usual_name_addr_check() -> None:
+    assert is_usual_sip_name_addr('"A" <sip:a@192.0.2.1:5060;lr>;expires=60')
+    for value in ("<sip:a@h:65536>", "<sip:a@h>;;", "<tel:+1>", "sip:a@h", "<sip:a@[::1]>"):
+        assert not is_usual_sip_name_addr(value), value
 
 
 def test_with_tag_adds_tag_without_mutating() -> None:
@@ -147,7 +154,10 @@ def _outcome(parse: Callable[[str], object], text: str) -> object:
 @settings(max_examples=400, deadline=None)
 @given(_NAME_ADDRS)
 def test_name_addr_shortcuts_agree_with_the_full_parser(value: str) -> None:
-    assert _outcome(parse_name_addr, value) == _outcome(parse_full_name_addr, value)
+    outcome = _outcome(parse_full_name_addr, value)
+    assert _outcome(parse_name_addr, value) == outcome
+    if is_usual_sip_name_addr(value):  # the parser's check-only path promises a parse
+        assert isinstance(outcome, NameAddr) and isinstance(outcome.uri, SipURI)
 
 
 @settings(max_examples=300, deadline=None)

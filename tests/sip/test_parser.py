@@ -94,3 +94,20 @@ def test_fields_validated_by_the_parser_are_read_from_its_cache_until_headers_ch
 def test_request_without_contact_has_none_cached() -> None:
     msg = parse_message(INVITE.replace(b"Contact: <sip:alice@pc33.atlanta.example.com>\r\n", b""))
     assert msg.contacts == [] and not msg.contact_is_wildcard
+
+
+@pytest.mark.parametrize("contact", [b"<sip:alice@h:99999>", b"<sip:alice@h>;;", b"<sip:a@[zz]>",
+                                     b"<sip:a@h>, <sip:b@h:0x>", b"*, <sip:a@h>"])
+def test_a_bad_contact_is_refused_at_parse_time(contact: bytes) -> None:
+    data = INVITE.replace(b"<sip:alice@pc33.atlanta.example.com>", contact)
+    with pytest.raises(ProtocolError) as info:
+        parse_message(data)
+    assert info.value.status == 400
+
+
+def test_a_usual_contact_is_checked_at_parse_time_and_read_later() -> None:
+    data = INVITE.replace(b"<sip:alice@pc33.atlanta.example.com>",
+                          b'"Alice" <sip:alice@192.0.2.4:5070;transport=tcp>;expires=60')
+    contact = parse_message(data).contacts[0]
+    assert (contact.display, contact.params) == ("Alice", {"expires": "60"})
+    assert str(contact.uri) == "sip:alice@192.0.2.4:5070;transport=tcp"
