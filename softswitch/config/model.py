@@ -13,6 +13,7 @@ from softswitch.config.callcenter import (
     QueueSettings,
     tiers_unique,
 )
+from softswitch.config.calls import CallsConfig
 from softswitch.config.dids import DidConfig, one_destination
 from softswitch.config.features import FeaturesConfig, codes_distinct
 from softswitch.config.ivr import IvrConfig
@@ -140,6 +141,7 @@ class Config:
     sip: SipConfig = section(SipConfig, check=expires_in_order)  # noqa: RUF009
     security: SecurityConfig = section(SecurityConfig)  # noqa: RUF009
     storage: StorageConfig = section(StorageConfig)  # noqa: RUF009
+    calls: CallsConfig = section(CallsConfig)  # noqa: RUF009
     users: tuple[UserConfig, ...] = section(UserConfig, many=True, check=unique("extension"))
     queues: tuple[QueueSettings, ...] = section(QueueSettings, many=True, check=unique("name"))
     agents: tuple[AgentSettings, ...] = section(AgentSettings, many=True,

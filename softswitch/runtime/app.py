@@ -40,8 +40,6 @@ from softswitch.storage.database import Database
 log = logging.getLogger(__name__)
 
 
-#: where the RTP port pairs come from unless told otherwise
-DEFAULT_RTP_PORTS = (20000, 29999)
 STATUS_FILE = "status.json"
 
 
@@ -50,7 +48,7 @@ def _new_tag() -> str:
 
 
 def settings_from_environment(env: dict[str, str] | os._Environ[str]) -> dict[str, Any]:
-    """Call settings the configuration file has no section for yet:
+    """Overrides of the [calls] section from the environment:
     SOFTSWITCH_RING_TIMEOUT (seconds), SOFTSWITCH_RTP_PORTS ("low-high"),
     SOFTSWITCH_MEDIA_ADDRESS (the address put in our SDP)."""
     out: dict[str, Any] = {}
@@ -74,11 +72,15 @@ class Switch:
                  rtp_ports: tuple[int, int] | None = None) -> None:
         self.config = config
         self.data_dir = data_dir
-        env = settings_from_environment(os.environ)
+        # the [calls] section, unless the environment (tests, containers) says otherwise
+        env = {"ring_timeout": config.calls.ring_timeout,
+               **({"media_address": config.calls.media_address}
+                  if config.calls.media_address else {}),
+               **settings_from_environment(os.environ)}
         self.calls = calls or CallSettings(
             **{k: v for k, v in env.items() if k in ("ring_timeout", "media_address")})
         self._explicit_media_address = calls is not None or "media_address" in env
-        self.rtp_range = rtp_ports or env.get("rtp_ports", DEFAULT_RTP_PORTS)
+        self.rtp_range = rtp_ports or env.get("rtp_ports", config.calls.rtp_ports)
         self.database: Database | None = None
         self.driver: SipDriver | None = None
         self.media: MediaEdge | None = None

@@ -1,0 +1,30 @@
+"""The `[calls]` section: how long phones ring, where RTP lives, what address SDP names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from softswitch.config.schema import NUMBER, STRING, setting
+from softswitch.config.values import one_line, positive_seconds
+
+
+def port_range(value: str) -> tuple[int, int]:
+    low_text, sep, high_text = value.partition("-")
+    if not sep or not low_text.strip().isdigit() or not high_text.strip().isdigit():
+        raise ValueError(f'expected "LOW-HIGH", e.g. "20000-29999", got {value!r}')
+    low, high = int(low_text), int(high_text)
+    if not 1024 <= low < high <= 65535:
+        raise ValueError(f"ports must satisfy 1024 <= low < high <= 65535, got {low}-{high}")
+    if high - low < 3:
+        raise ValueError("the range must hold at least two RTP/RTCP port pairs")
+    return low, high
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallsConfig:
+    #: seconds an extension rings before the caller gets 480 (or voicemail)
+    ring_timeout: float = setting(30.0, kind=NUMBER, convert=positive_seconds)
+    #: RTP/RTCP port pairs are taken from this range
+    rtp_ports: tuple[int, int] = setting((20000, 29999), kind=STRING, convert=port_range)
+    #: the address our SDP offers; empty: the address of the first SIP listener
+    media_address: str = setting("", kind=STRING, convert=one_line)
