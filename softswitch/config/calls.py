@@ -20,6 +20,10 @@ def port_range(value: str) -> tuple[int, int]:
     return low, high
 
 
+def address_or_empty(value: str) -> str:
+    return one_line(value) if value.strip() else ""
+
+
 @dataclass(frozen=True, kw_only=True)
 class CallsConfig:
     #: seconds an extension rings before the caller gets 480 (or voicemail)
@@ -27,4 +31,4 @@ class CallsConfig:
     #: RTP/RTCP port pairs are taken from this range
     rtp_ports: tuple[int, int] = setting((20000, 29999), kind=STRING, convert=port_range)
     #: the address our SDP offers; empty: the address of the first SIP listener
-    media_address: str = setting("", kind=STRING, convert=one_line)
+    media_address: str = setting("", kind=STRING, convert=address_or_empty)
