@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from softswitch import __version__
+from softswitch.config.model import Config
 from softswitch.errors import ConfigError
 
 
@@ -78,14 +79,20 @@ def serve(config_path: Path | None, data_dir: Path, listen: tuple[str, ...],
         sys.exit(1)
 
 
-def _print_new_users(console: Console, path: Path, config: object) -> None:
+def _print_new_users(console: Console, path: Path, config: Config) -> None:
     table = Table(title=f"Demo extensions written to {path} (shown once)")
     table.add_column("extension")
     table.add_column("password")
     table.add_column("name")
-    for user in config.users:  # type: ignore[attr-defined]
+    for user in config.users:
         table.add_row(user.extension, user.password, user.name or "")
     console.print(table)
+    for did in config.dids:
+        console.print(f"Call {did.number}: {did.name or did.ivr or 'demo'}.")
+    if config.agents:
+        pairs = ", ".join(f"{a.id} at {a.extension}" for a in config.agents)
+        console.print(f"Agents: {pairs}. From their phone: *45 log in, *47 pause, "
+                      "*48 resume, *46 log out; or `softswitch agent login ID`.")
 
 
 async def _serve(switch: object, console: Console) -> None:
