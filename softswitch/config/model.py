@@ -14,10 +14,12 @@ from softswitch.config.callcenter import (
     tiers_unique,
 )
 from softswitch.config.calls import CallsConfig
+from softswitch.config.conference import ConferenceConfig, pins_for_rooms
 from softswitch.config.dids import DidConfig, one_destination
 from softswitch.config.features import FeaturesConfig, codes_distinct
 from softswitch.config.ivr import IvrConfig
 from softswitch.config.listen import ListenSpec, parse_listen_spec
+from softswitch.config.parking import ParkingConfig
 from softswitch.config.schema import (
     INTEGER,
     NUMBER,
@@ -34,6 +36,7 @@ from softswitch.config.values import (
     at_least,
     domain_name,
     extension_digits,
+    group_name,
     non_empty,
     one_line,
     positive_seconds,
@@ -128,6 +131,8 @@ class UserConfig:
     extension: str = setting(kind=STRING, convert=extension_digits)
     password: str = setting(kind=STRING, convert=non_empty, secret=True)
     name: str | None = setting(None, kind=STRING, convert=one_line)
+    #: phones in the same group may answer each other's ringing calls (*8)
+    pickup_group: str | None = setting(None, kind=STRING, convert=group_name)
 
 
 def agents_valid(agents: Sequence[AgentSettings | None]) -> Iterable[Problem]:
@@ -150,6 +155,8 @@ class Config:
     dids: tuple[DidConfig, ...] = section(DidConfig, many=True, check=one_destination)
     features: FeaturesConfig = section(FeaturesConfig, check=codes_distinct)  # noqa: RUF009
     trunks: tuple[TrunkConfig, ...] = section(TrunkConfig, many=True, check=trunks_valid)
+    parking: ParkingConfig = section(ParkingConfig)  # noqa: RUF009
+    conference: ConferenceConfig = section(ConferenceConfig, check=pins_for_rooms)  # noqa: RUF009
     #: the file this came from, for messages
     source: str = ""
 

@@ -55,3 +55,13 @@ def extension_digits(value: str) -> str:
     if not _DIGITS.match(value):
         raise ValueError(f"{value!r} is not an extension (1 to 32 digits)")
     return value
+
+
+_GROUP = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+def group_name(value: str) -> str:
+    """A pickup group: a short name without spaces."""
+    if not _GROUP.match(value):
+        raise ValueError(f"{value!r} is not a group name (letters, digits, '.', '-', '_')")
+    return value
