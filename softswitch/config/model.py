@@ -21,6 +21,7 @@ from softswitch.config.ivr import IvrConfig
 from softswitch.config.listen import ListenSpec, parse_listen_spec
 from softswitch.config.parking import ParkingConfig
 from softswitch.config.schema import (
+    BOOLEAN,
     INTEGER,
     NUMBER,
     STRING,
@@ -42,6 +43,7 @@ from softswitch.config.values import (
     positive_seconds,
     seconds,
 )
+from softswitch.config.voicemail import pin_digits
 
 
 def digest_algorithms(values: list[str]) -> tuple[str, ...]:
@@ -133,6 +135,11 @@ class UserConfig:
     name: str | None = setting(None, kind=STRING, convert=one_line)
     #: phones in the same group may answer each other's ringing calls (*8)
     pickup_group: str | None = setting(None, kind=STRING, convert=group_name)
+    #: calls this user does not answer (busy, no answer, no phone, do-not-disturb) go to
+    #: their mailbox; every user has one, reached with the voicemail code (*97)
+    voicemail: bool = setting(False, kind=BOOLEAN)
+    #: the mailbox PIN; default: the extension's last four digits
+    voicemail_pin: str | None = setting(None, kind=STRING, convert=pin_digits, secret=True)
 
 
 def agents_valid(agents: Sequence[AgentSettings | None]) -> Iterable[Problem]:
