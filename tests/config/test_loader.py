@@ -70,7 +70,8 @@ def test_passwords_never_shown() -> None:
     assert "change-me-1001" not in str(config.redacted())
     redacted = config.redacted()
     assert redacted["users"] == [{"extension": "1001", "password": "***", "name": "Alice",
-                                  "pickup_group": None}]
+                                  "pickup_group": None, "voicemail": False,
+                                  "voicemail_pin": None}]
     assert redacted["sip"]["listen"] == ["udp:0.0.0.0:5060", "tcp:0.0.0.0:5060"]
 
 
