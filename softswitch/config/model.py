@@ -17,6 +17,7 @@ from softswitch.config.calls import CallsConfig
 from softswitch.config.conference import ConferenceConfig, pins_for_rooms
 from softswitch.config.dids import DidConfig, one_destination
 from softswitch.config.features import FeaturesConfig, codes_distinct
+from softswitch.config.forwarding import forwards_valid
 from softswitch.config.ivr import IvrConfig
 from softswitch.config.listen import ListenSpec, parse_listen_spec
 from softswitch.config.parking import ParkingConfig
@@ -140,6 +141,18 @@ class UserConfig:
     voicemail: bool = setting(False, kind=BOOLEAN)
     #: the mailbox PIN; default: the extension's last four digits
     voicemail_pin: str | None = setting(None, kind=STRING, convert=pin_digits, secret=True)
+    #: where calls go instead (another user's extension): always, when this phone is
+    #: busy, when it does not answer in time; a phone changes forward_always with *72/*73
+    forward_always: str | None = setting(None, kind=STRING, convert=extension_digits)
+    forward_busy: str | None = setting(None, kind=STRING, convert=extension_digits)
+    forward_no_answer: str | None = setting(None, kind=STRING, convert=extension_digits)
+    #: do-not-disturb: callers get busy (or the mailbox); a phone changes it with *78/*79
+    dnd: bool = setting(False, kind=BOOLEAN)
+
+
+def users_valid(users: Sequence[UserConfig | None]) -> Iterable[Problem]:
+    yield from unique("extension")(users)
+    yield from forwards_valid(users)
 
 
 def agents_valid(agents: Sequence[AgentSettings | None]) -> Iterable[Problem]:
@@ -154,7 +167,7 @@ class Config:
     security: SecurityConfig = section(SecurityConfig)  # noqa: RUF009
     storage: StorageConfig = section(StorageConfig)  # noqa: RUF009
     calls: CallsConfig = section(CallsConfig)  # noqa: RUF009
-    users: tuple[UserConfig, ...] = section(UserConfig, many=True, check=unique("extension"))
+    users: tuple[UserConfig, ...] = section(UserConfig, many=True, check=users_valid)
     queues: tuple[QueueSettings, ...] = section(QueueSettings, many=True, check=unique("name"))
     agents: tuple[AgentSettings, ...] = section(AgentSettings, many=True,
                                                 check=agents_valid)

@@ -71,7 +71,9 @@ def test_passwords_never_shown() -> None:
     redacted = config.redacted()
     assert redacted["users"] == [{"extension": "1001", "password": "***", "name": "Alice",
                                   "pickup_group": None, "voicemail": False,
-                                  "voicemail_pin": "***"}]
+                                  "voicemail_pin": "***", "forward_always": None,
+                                  "forward_busy": None, "forward_no_answer": None,
+                                  "dnd": False}]
     assert redacted["sip"]["listen"] == ["udp:0.0.0.0:5060", "tcp:0.0.0.0:5060"]
 
 
