@@ -42,6 +42,7 @@ from softswitch.call.model import (
     best_failure,
     disposition_of_failure,
 )
+from softswitch.call.pickup import PickupGroups, Refusal, RingingCall
 from softswitch.call.ports import PortPool
 from softswitch.call.signalling import ALLOW, Signalling
 from softswitch.call.transfer import refer_target, transfer_notify
@@ -121,6 +122,8 @@ class B2BUA:
         self._out: list[Action] = []
         self._now = 0.0
         self._wall = 0.0
+        #: pickup groups and their code (*8); None: nobody picks up
+        self.pickup: PickupGroups | None = None
         self._steps: dict[Step, Callable[[Call, Leg | None], None]] = {
             Step.SEND_RINGING: self._send_ringing,
             Step.CONNECT: self._connect,
@@ -169,6 +172,10 @@ class B2BUA:
             return self._take()
         number = request.uri.user if hasattr(request.uri, "user") else None
         outbound = offered.outbound
+        if self.pickup is not None and outbound is None and offered.number is None \
+                and self.pickup.target(number or "") is not None:
+            self._pick_up(offered, number or "")
+            return self._take()
         target = (RingExtension(outbound.number) if outbound is not None
                   else self.dial_plan.route(offered.number or number or ""))
         if isinstance(target, Refuse):
@@ -261,6 +268,64 @@ class B2BUA:
         call.callees.append(leg)
         self._by_tid[tid] = leg
         self._callee_invites[invite.call_id] = leg
+
+    # -- call pickup -------------------------------------------------------------------
+
+    def ringing(self) -> list[RingingCall]:
+        """Calls whose callees ring and nobody has answered yet."""
+        return [RingingCall(call.key, call.callee, call.caller, call.started_at)
+                for call in self.calls.values()
+                if call.state in (CallState.ROUTING, CallState.ALERTING)]
+
+    def _pick_up(self, offered: Offered, number: str) -> None:
+        """Answer the picker's INVITE as the winning callee of the ringing call: the
+        phones still ringing are cancelled, the caller is answered and bridged to it."""
+        assert self.pickup is not None
+        request = offered.request
+        chosen = self.pickup.choose(offered.user, number, self.ringing())
+        if isinstance(chosen, Refusal):
+            self._out.append(LogEvent("call.pickup_refused", {
+                "picker": offered.user, "number": number, "reason": chosen.reason},
+                call_id=request.call_id))
+            self._reply(offered.tid, request, chosen.status, chosen.reason)
+            return
+        call = self.calls[chosen.key]
+        try:
+            offer_sdp = body_sdp(request)
+            if offer_sdp is None:
+                self._reply(offered.tid, request, 488, "Not Acceptable Here (SDP offer needed)")
+                return
+            params = media_params(negotiate(offer_sdp, self.settings.codecs))
+        except ProtocolError as error:
+            self._reply(offered.tid, request, error.status if error.status >= 400 else 488,
+                        None)
+            return
+        port = self.ports.allocate()
+        if port is None:
+            self._reply(offered.tid, request, 503, "Service Unavailable (no RTP ports)")
+            return
+        source = offered.source
+        leg = Leg(next(self._leg_ids), Role.CALLEE, call, request, offered.tid,
+                  _destination(source), port, self._local_sdp(),
+                  f"{source.transport}:{source.host}:{source.port}",
+                  local_tag=self.sip.new_tag(), offer=offer_sdp, media=params)
+        answer = leg.sdp.answer(offer_sdp, self._codecs_in([params.codec]), port)
+        contact = self.sip.contact(leg.destination)
+        response = self.sip.response(request, 200, None, leg.local_tag,
+                                     [("Contact", contact), ("Allow", ALLOW),
+                                      ("Content-Type", SDP)], str(answer).encode())
+        if not self._send_response(offered.tid, response):
+            self.ports.release(port)
+            return
+        leg.status = 200
+        leg.state = LegState.CONFIRMED
+        leg.acked = True  # its ACK is the transaction layer's business
+        leg.dialog = Dialog.as_uas(request, response, parse_name_addr(contact))
+        call.callees.append(leg)
+        self._by_tid[offered.tid] = leg
+        self._by_dialog[leg.dialog.id] = leg
+        self._log("call.picked_up", call, by=offered.user, ringing=call.callee)
+        self._event(call, CallEvent.CALLEE_ANSWERED, leg)
 
     # -- the table ---------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from typing import Any
 from softswitch.call.b2bua import B2BUA, CallSettings
 from softswitch.call.dialplan import DialPlan
 from softswitch.call.location import Binding
+from softswitch.call.pickup import PickupGroups
 from softswitch.call.registrar import Registrar, RegistrarPolicy
 from softswitch.call.subscriptions import SubscriptionService
 from softswitch.call.trunk_registration import registrations_for
@@ -173,6 +174,9 @@ class Switch:
             layer=layer, dial_plan=DialPlan.for_extensions(passwords),
             lookup=lambda aor: registrar.lookup(aor, clock.wall()), ports=ports,
             local=local, domain=self.config.sip.domain, settings=settings)
+        core.b2bua.pickup = PickupGroups.of_users(
+            ((user.extension, user.pickup_group) for user in self.config.users),
+            self.config.features.table())
         core.trunks = TrunkRouter(self.config.trunks, self.config.dids)
         core.registrations = registrations_for(layer, self.config.trunks, local, clock.now())
         self.driver.wake()
