@@ -96,6 +96,17 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         CREATE INDEX voicemail_by_mailbox ON voicemail_messages (mailbox, status, received_at);
     """),
+    (6, """
+        -- forwarding and do-not-disturb as last set from each phone (*72, *73, *78, *79)
+        CREATE TABLE forwarding (
+            extension TEXT PRIMARY KEY,
+            forward_always TEXT NOT NULL DEFAULT '',
+            forward_busy TEXT NOT NULL DEFAULT '',
+            forward_no_answer TEXT NOT NULL DEFAULT '',
+            dnd INTEGER NOT NULL DEFAULT 0,
+            changed_at REAL NOT NULL    -- wall clock
+        ) WITHOUT ROWID;
+    """),
 )
 
 LATEST = MIGRATIONS[-1][0]
