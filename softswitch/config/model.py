@@ -100,6 +100,10 @@ class SipConfig:
     #: desk phones) answer only the first challenge, so MD5 leads by default.
     auth_algorithms: tuple[str, ...] = setting(("MD5", "SHA-256"), kind=STRING_LIST,
                                                convert=digest_algorithms)
+    #: seconds between OPTIONS pings to every registered contact; 0 sends none
+    options_ping_interval: float = setting(0.0, kind=NUMBER, convert=seconds)
+    #: unanswered pings in a row that drop a contact's registration
+    options_ping_misses: int = setting(2, kind=INTEGER, convert=at_least(1))
 
 
 def expires_in_order(sip: SipConfig) -> Iterable[Problem]:
