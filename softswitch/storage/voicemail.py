@@ -42,6 +42,11 @@ class VoicemailRepository:
             "(SELECT COALESCE(MAX(id), 0) FROM voicemail_messages))"))
         return cls(conn, writer, int(rows[0][0]) + 1)
 
+    @property
+    def next_id(self) -> int:
+        """The id the next `add` gives, so the message's file can be named first."""
+        return self._next_id
+
     def add(self, mailbox: str, caller: str, received_at: float, duration: float,
             path: str) -> VoicemailMessage:
         message = VoicemailMessage(self._next_id, mailbox, caller, received_at, duration,

@@ -24,7 +24,9 @@ def test_messages_survive_a_reopen_and_ids_keep_counting(tmp_path: Path) -> None
         messages = await repo.load()
         assert [(m.id, m.status) for m in messages] == [(second.id, "new"), (first.id, "saved")]
         assert messages[0].caller == "1003" and messages[0].duration == 2.0
+        assert repo.next_id == gone.id + 1
         assert repo.add("1002", "1001", 400.0, 1.0, "x.wav").id == gone.id + 1
+        assert repo.next_id == gone.id + 2
         await db.close()
 
     asyncio.run(scenario())
