@@ -25,8 +25,10 @@ from softswitch.call.actions import (
     UpdateMedia,
     WriteCallRecord,
 )
+from softswitch.call.attended_transfer import Replaces, replaces_of
 from softswitch.call.cdr import CallRecord, Disposition, LegRecord
 from softswitch.call.dialplan import DialPlan, Refuse, RingExtension
+from softswitch.call.forwarding import MAX_HOPS, Diversion, Forwarding, Reason
 from softswitch.call.leg_media import SDP, answer_codecs, body_sdp, codecs_first, media_params
 from softswitch.call.location import Binding, contact_uri
 from softswitch.call.model import (
@@ -136,7 +138,15 @@ class B2BUA:
             Step.ACCEPT_TRANSFER: self._accept_transfer,
             Step.RECONNECT: self._reconnect,
             Step.NOTIFY_TRANSFER_FAILED: self._notify_transfer_failed,
+            Step.FORWARD: self._forward,
+            Step.DIVERT: self._divert,
+            Step.REPLACE: self._replace,
         }
+        #: forwarding and do-not-disturb rules; None: calls ring where they are dialled
+        self.forwarding: Forwarding | None = None
+        #: takes a caller the extension cannot answer (do-not-disturb, busy, no answer,
+        #: no phone) and answers it itself (voicemail); None, or None returned: 486/480
+        self.voicemail: Callable[[Diversion, float, float], list[Action] | None] | None = None
 
     # -- counters ----------------------------------------------------------------------
 
@@ -182,9 +192,22 @@ class B2BUA:
             self._reply(offered.tid, request, target.status, target.reason)
             return self._take()
         assert isinstance(target, RingExtension)
+        if outbound is None and self.forwarding is not None:
+            route = self.forwarding.at_offer(target.extension)
+            if route.via:
+                self._out.append(LogEvent("call.forwarded", {
+                    "from": route.via[0], "to": route.extension,
+                    "reason": Reason.ALWAYS.value}, call_id=request.call_id))
+            target = RingExtension(route.extension)
+            if route.dnd:
+                self._divert_offer(offered, route.extension, Reason.DND, 486,
+                                   "Busy Here (do not disturb)")
+                return self._take()
         bindings = [outbound.binding] if outbound else self._lookup(target.extension)
         if not bindings:
-            self._reply(offered.tid, request, 480, "Temporarily Unavailable")
+            if outbound is not None or not self._divert_offer(
+                    offered, target.extension, Reason.UNAVAILABLE, 0, None):
+                self._reply(offered.tid, request, 480, "Temporarily Unavailable")
             return self._take()
         try:
             offer_sdp = body_sdp(request)
@@ -503,6 +526,10 @@ class B2BUA:
             self._reply(tid, request, 491 if call.state is CallState.TRANSFERRING else 403,
                         None, leg=leg)
             return
+        replaces = replaces_of(request)
+        if replaces is not None:
+            self._attended(tid, request, leg, others[0], replaces)
+            return
         target = refer_target(request)
         if target is None:
             self._reply(tid, request, 400, "Bad Refer-To", leg=leg)
@@ -518,6 +545,143 @@ class B2BUA:
         self._reply(tid, request, 202, None, leg=leg)
         call.transferor, call.anchor, call.transfer_target = leg, others[0], routed.extension
         self._event(call, CallEvent.TRANSFER_REQUESTED, leg)
+
+    # -- forwarding, do-not-disturb, voicemail ------------------------------------------
+
+    def _divert_offer(self, offered: Offered, extension: str, reason: Reason, status: int,
+                      phrase: str | None) -> bool:
+        """A new call the extension will not take: to voicemail if it answers, else
+        `status` (0: leave the answer to the caller of this method). True when answered."""
+        actions = (self.voicemail(Diversion(offered, extension, reason), self._now,
+                                  self._wall) if self.voicemail is not None else None)
+        if actions is not None:
+            self._out.append(LogEvent("call.diverted", {
+                "to": extension, "reason": reason.value}, call_id=offered.request.call_id))
+            self._out.extend(actions)
+            return True
+        if status:
+            self._reply(offered.tid, offered.request, status, phrase)
+            return True
+        return False
+
+    def _unanswered(self, call: Call, event: CallEvent) -> CallEvent:
+        """Busy or not answered: the extension's forward if it has one (and a phone to
+        ring), else voicemail if there is one, else `event` as it was."""
+        busy = event is CallEvent.ALL_CALLEES_FAILED and best_failure(
+            [c.status for c in call.callees if c.status is not None]) == 486
+        if event is not CallEvent.RING_TIMEOUT and not busy:
+            return event
+        reason = Reason.BUSY if busy else Reason.NO_ANSWER
+        forwarding = self.forwarding
+        if forwarding is not None and call.forwards < MAX_HOPS:
+            target = (forwarding.on_busy if busy else forwarding.on_no_answer)(call.callee)
+            if target and target != call.callee and self._lookup(target):
+                call.forward_to = target
+                call.divert_reason = reason.value
+                return CallEvent.FORWARDED
+        if self.voicemail is not None and call.caller_leg is not None \
+                and call.caller_leg.state is LegState.INVITING:
+            call.divert_reason = reason.value
+            return CallEvent.DIVERTED
+        return event
+
+    def _forward(self, call: Call, leg: Leg | None) -> None:
+        target, was = call.forward_to, call.callee
+        assert target is not None
+        call.forward_to = None
+        call.forwards += 1
+        call.callee = target
+        self._log("call.forwarded", call, **{"from": was, "to": target,
+                                             "reason": call.divert_reason or ""})
+        caller = call.caller_leg
+        assert caller is not None and caller.offer is not None
+        ringing = [c for c in call.callees if c.state is LegState.INVITING]
+        chosen = negotiate(caller.offer, self.settings.codecs)
+        preference = [chosen.codec.name, *(c.name for c in chosen.other_codecs)]
+        before = len(call.callees)
+        for binding in self._lookup(target):
+            self._invite_callee(call, binding, preference)
+        for old in ringing:
+            self._cancel(old)
+        if len(call.callees) == before:
+            self._event(call, CallEvent.ALL_CALLEES_FAILED, None)
+        else:
+            self._timers.set(call.key, self._now + self.settings.ring_timeout)
+
+    def _divert(self, call: Call, leg: Leg | None) -> None:
+        caller = call.caller_leg
+        assert caller is not None
+        self._cancel_callees(call, None)
+        reason = Reason(call.divert_reason or Reason.NO_ANSWER.value)
+        busy = reason is Reason.BUSY
+        call.disposition = Disposition.BUSY if busy else Disposition.NO_ANSWER
+        destination = caller.destination
+        offered = Offered(caller.tid, caller.invite,
+                          Source(destination.transport, destination.host, destination.port,
+                                 destination.connection), call.caller)
+        actions = (self.voicemail(Diversion(offered, call.callee, reason), self._now,
+                                  self._wall) if self.voicemail is not None else None)
+        if actions is None:
+            self._fail_caller(call, 486 if busy else 480, None if busy else
+                              "Temporarily Unavailable (no answer)")
+            return
+        self._log("call.diverted", call, to=call.callee, reason=reason.value)
+        call.sip_status = None
+        caller.status = None  # answered by the voicemail, not by this call
+        self._leg_ended(caller)
+        self._out.extend(actions)
+
+    # -- attended transfer ---------------------------------------------------------------
+
+    def _attended(self, tid: TransactionId, request: Request, leg: Leg, anchor: Leg,
+                  replaces: Replaces) -> None:
+        """REFER with Replaces from a party of an answered call, naming its dialog with
+        us in another answered call: that call's other party takes its place here."""
+        replaced = next((candidate for candidate in self._by_dialog.values()
+                         if candidate.dialog is not None
+                         and replaces.names(candidate.dialog.id)), None)
+        if replaced is None or replaced.call is leg.call:
+            self._reply(tid, request, 481 if replaced is None else 403,
+                        "Call/Transaction Does Not Exist (Replaces)"
+                        if replaced is None else None, leg=leg)
+            return
+        other_call = replaced.call
+        partners = [o for o in other_call.legs
+                    if o is not replaced and o.state is LegState.CONFIRMED]
+        if other_call.state is not CallState.ANSWERED or len(partners) != 1 \
+                or not partners[0].media_open:
+            self._reply(tid, request, 603, "Declined (the replaced call is not answered)",
+                        leg=leg)
+            return
+        self._reply(tid, request, 202, None, leg=leg)
+        call = leg.call
+        call.transferor, call.anchor, call.replacement = leg, anchor, partners[0]
+        self._event(call, CallEvent.TRANSFER_REPLACES, leg)
+
+    def _replace(self, call: Call, leg: Leg | None) -> None:
+        transferor, anchor, newcomer = call.transferor, call.anchor, call.replacement
+        assert transferor is not None and anchor is not None and newcomer is not None
+        call.transferor = call.anchor = call.replacement = None
+        old_call = newcomer.call
+        if old_call.caller_leg is newcomer:
+            old_call.caller_leg = None
+        else:
+            old_call.callees.remove(newcomer)
+        if old_call.winner is newcomer:
+            old_call.winner = None
+        newcomer.call = call
+        call.callees.append(newcomer)
+        call.winner = newcomer
+        for held, holder in ((anchor, transferor), (newcomer, transferor)):
+            if held.media_open and holder.media_open:
+                self._out.append(HoldMedia(holder.id, held.id, False))
+        self._out.append(BridgeMedia(anchor.id, newcomer.id))
+        self._notify(transferor, 200)
+        self._log("call.transferred", call, by=transferor.role.value, attended=True,
+                  target=old_call.callee if newcomer.role is Role.CALLEE
+                  else old_call.caller)
+        self._send_bye(transferor)
+        self._event(old_call, CallEvent.REPLACED, None)
 
     # -- leg mechanics -----------------------------------------------------------------
 
@@ -582,6 +746,7 @@ class B2BUA:
 
     def _log(self, kind: str, call: Call, **fields: object) -> None:
         self._out.append(LogEvent(kind, dict(fields), call_id=call.call_id))
+
 
     # -- from the UA core: the caller's side --------------------------------------------
 
@@ -797,7 +962,7 @@ class B2BUA:
     def _after_callee_failed(self, call: Call) -> None:
         if call.state in (CallState.ROUTING, CallState.ALERTING) and not any(
                 c.state in (LegState.INVITING, LegState.CONFIRMED) for c in call.callees):
-            self._event(call, CallEvent.ALL_CALLEES_FAILED, None)
+            self._event(call, self._unanswered(call, CallEvent.ALL_CALLEES_FAILED), None)
         elif call.state is CallState.TRANSFERRING and not any(
                 c.state is LegState.INVITING for c in call.callees):
             self._event(call, CallEvent.TRANSFER_FAILED, None)
@@ -852,6 +1017,6 @@ class B2BUA:
                 self._cancel_callees(call, None)
                 self._event(call, CallEvent.TRANSFER_FAILED, None)
             elif call is not None:
-                self._event(call, CallEvent.RING_TIMEOUT, None)
+                self._event(call, self._unanswered(call, CallEvent.RING_TIMEOUT), None)
         return self._take()
 

@@ -81,6 +81,10 @@ class CallEvent(Enum):
     TRANSFER_REQUESTED = "transfer requested"
     TRANSFEROR_LEFT = "transferor hung up"
     TRANSFER_FAILED = "no transfer target answered"
+    FORWARDED = "forwarded on busy or no answer"
+    DIVERTED = "handed to voicemail on busy or no answer"
+    TRANSFER_REPLACES = "attended transfer: REFER with Replaces"
+    REPLACED = "an attended transfer took its party"
 
 
 class Step(Enum):
@@ -95,6 +99,9 @@ class Step(Enum):
     ACCEPT_TRANSFER = "202 the REFER, NOTIFY 100, ring the target"
     RECONNECT = "bridge the anchor with the target, NOTIFY 200, BYE the transferor"
     NOTIFY_TRANSFER_FAILED = "NOTIFY the transferor of the failure"
+    FORWARD = "ring the forward target, cancel the callees still ringing"
+    DIVERT = "cancel the callees, hand the caller to voicemail (or refuse it)"
+    REPLACE = "bridge the anchor with the other call's party, NOTIFY 200, BYE the transferor"
 
 
 @dataclass(frozen=True)
@@ -132,6 +139,12 @@ CALL_TRANSITIONS: dict[tuple[CallState, CallEvent], Transition] = {
         (X.NOTIFY_TRANSFER_FAILED, X.HANG_UP_OTHERS), S.ENDED),
     **{(S.TRANSFERRING, event): Transition((X.CANCEL_CALLEES, X.HANG_UP_OTHERS), S.ENDED)
        for event in (E.CALLER_HUNG_UP, E.CALLEE_HUNG_UP, E.ACK_TIMEOUT)},
+    **{(state, E.FORWARDED): Transition((X.FORWARD,), state)
+       for state in (S.ROUTING, S.ALERTING)},
+    **{(state, E.DIVERTED): Transition((X.DIVERT,), S.ENDED)
+       for state in (S.ROUTING, S.ALERTING)},
+    (S.ANSWERED, E.TRANSFER_REPLACES): Transition((X.REPLACE,), S.ANSWERED),
+    (S.ANSWERED, E.REPLACED): Transition((X.HANG_UP_OTHERS,), S.ENDED),
 }
 
 #: how the call ended, by the event that ended it (ALL_CALLEES_FAILED depends on status)
@@ -144,6 +157,8 @@ ENDINGS: dict[CallEvent, tuple[Disposition | None, HangupSide | None]] = {
     E.ACK_TIMEOUT: (None, HangupSide.SWITCH),
     E.ALL_CALLEES_FAILED: (None, HangupSide.CALLEE),
     E.TRANSFER_FAILED: (None, HangupSide.SWITCH),
+    E.DIVERTED: (None, HangupSide.SWITCH),
+    E.REPLACED: (None, HangupSide.SWITCH),
 }
 
 
@@ -167,6 +182,12 @@ class Call:
     transferor: Leg | None = None
     anchor: Leg | None = None
     transfer_target: str | None = None
+    #: forwarding: the next extension to ring, the reason for the divert, hops taken
+    forward_to: str | None = None
+    divert_reason: str | None = None
+    forwards: int = 0
+    #: attended transfer: the leg of another call that takes the transferor's place
+    replacement: Leg | None = None
 
     @property
     def legs(self) -> list[Leg]:

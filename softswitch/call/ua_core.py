@@ -20,6 +20,7 @@ from softswitch.call.actions import Action, LogEvent, PersistBindings, Respond
 from softswitch.call.b2bua import B2BUA, Offered
 from softswitch.call.center_calls import CenterCalls
 from softswitch.call.dialplan import RingExtension
+from softswitch.call.keepalive import ContactPinger
 from softswitch.call.registrar import Registrar
 from softswitch.call.registrar import Source as RegistrarSource
 from softswitch.call.subscriptions import SubscriptionService
@@ -85,6 +86,8 @@ class UserAgentCore:
         self.registrations: TrunkRegistrations | None = None
         #: SUBSCRIBE/NOTIFY (message-summary, dialog); None answers SUBSCRIBE 489
         self.subscriptions: SubscriptionService | None = None
+        #: OPTIONS pings to registered contacts; set by the runtime when configured
+        self.keepalive: ContactPinger | None = None
 
     def handle(self, event: TransactionEvent, now: float, wall: float) -> list[Action]:
         """`now` is monotonic time (throttle, nonces); `wall` the epoch (bindings)."""
@@ -103,6 +106,12 @@ class UserAgentCore:
             if isinstance(event, ResponseReceived):
                 return subscriptions.on_response(event.tid, event.response, now)
             return subscriptions.on_timeout(event.tid, now)
+        keepalive = self.keepalive
+        if keepalive is not None and isinstance(
+                event, ResponseReceived | TransactionTimeout) and keepalive.owns(event.tid):
+            if isinstance(event, ResponseReceived):
+                return keepalive.on_response(event.tid, event.response, now)
+            return keepalive.on_timeout(event.tid, now)
         center = self.center
         if center is not None:
             if isinstance(event, AckReceived):

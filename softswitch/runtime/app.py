@@ -28,6 +28,8 @@ from softswitch.config.model import Config
 from softswitch.runtime.call_center import CallCenter, build_call_center_acd
 from softswitch.runtime.center_edge import CenterEdge, start_center
 from softswitch.runtime.control_edge import ControlEdge
+from softswitch.runtime.forwarding_edge import start_forwarding
+from softswitch.runtime.keepalive_edge import PingEdge, start_pings
 from softswitch.runtime.media_edge import MediaEdge
 from softswitch.runtime.rtp_ports import BoundPorts
 from softswitch.runtime.sip_driver import SipDriver
@@ -93,6 +95,8 @@ class Switch:
         self.call_center: CallCenter | None = None
         self.control: ControlEdge | None = None
         self.center_edge: CenterEdge | None = None
+        #: OPTIONS pings to registered phones ([sip] options_ping_interval)
+        self.pings: PingEdge | None = None
 
     async def start(self) -> None:
         config = self.config
@@ -146,6 +150,8 @@ class Switch:
                                       db.events, clock, loop)
         await self.call_center.restore(AgentSessionRepository(db.conn, db.writer))
         self.center_edge = start_center(self, loop, clock, registrar)
+        await start_forwarding(self, core, db, clock)
+        self.pings = start_pings(self, core, registrar, clock, loop)
         self.control = ControlEdge(self, clock)
         try:
             await self.control.start()
@@ -229,6 +235,8 @@ class Switch:
             self.control = None
         if self.center_edge is not None:
             self.center_edge.stop()
+        if self.pings is not None:
+            self.pings.stop()
         if self.call_center is not None:
             self.call_center.close()
         driver = self.driver
