@@ -76,6 +76,8 @@ log = logging.getLogger(__name__)
 #: how long a caller has to press a survey score, and to hear a feature's confirmation
 SURVEY_TIMEOUT = 8.0
 SURVEY_PROMPTS = ("survey", "thank_you")
+#: what a caller hears when their place is kept for a callback, before being released
+CALLBACK_PROMPTS = ("thank_you", "goodbye")
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,16 @@ class CenterPort(Protocol):
     def logout(self, agent_id: str) -> list[Any]: ...
     def pause(self, agent_id: str, reason: str) -> list[Any]: ...
     def resume(self, agent_id: str) -> list[Any]: ...
+    def request_callback(self, call_id: str, number: str) -> list[Any]: ...
+    def extension_of(self, agent_id: str) -> str: ...
+
+
+class QueueVoicemail(Protocol):
+    """Voicemail for a queue's callers (press 0 while waiting): takes the caller's leg
+    over and returns the actions that start the deposit, or None when it cannot."""
+
+    def leave_message(self, leg: EndLeg, mailbox: str, now: float,
+                      wall: float) -> list[Any] | None: ...
 
 
 @dataclass(eq=False)
@@ -117,7 +129,7 @@ class EndLeg:
 
     id: int
     call_id: str  # the center call it belongs to (the caller's Call-ID)
-    kind: str  # "caller", "agent", "feature"
+    kind: str  # "caller", "agent", "feature", "customer" (a callback dialled out)
     invite: Request
     tid: TransactionId
     destination: Destination
@@ -140,7 +152,10 @@ class CenterCall:
     call_id: str
     caller: EndLeg
     number: str
-    phase: str = "ivr"  # ivr, queue, bridged, survey, feature, closing
+    #: ivr, queue, bridged, survey, feature, closing, dialling; for a callback:
+    #: callback (the caller released, their place kept), calling_back (the agent answered,
+    #: the customer is being dialled)
+    phase: str = "ivr"
     ivr: IvrSession | None = None
     queue: str = ""
     agent: str = ""
@@ -183,6 +198,10 @@ class CenterCalls:
         self.flows = dict(flows or {})
         self.music = dict(music or {})
         self.center: CenterPort | None = None
+        #: connected by the voicemail part; without it press 0 says "not available"
+        self.voicemail: QueueVoicemail | None = None
+        #: a number leaving by a trunk -> the carrier to dial it at (None: not a trunk's)
+        self.outbound: Callable[[str], Binding | None] | None = None
         self._new_tag = tag_factory
         self._new_call_id = call_id_factory or (lambda: secrets.token_hex(12))
         self._leg_ids = itertools.count(1_000_000)  # apart from the B2BUA's leg ids
@@ -422,6 +441,8 @@ class CenterCalls:
             self._ivr(call, call.ivr.prompt_finished(self._now))
         elif then == "survey":
             self._timers.set((call.call_id, "survey"), self._now + SURVEY_TIMEOUT)
+        elif then == "release" and call.phase == "callback":
+            self._drop(call.caller)  # the place in line is kept without the line
 
     def digit(self, leg_id: int, digit: str, now: float, wall: float) -> list[CenterAction]:
         """A key pressed on a leg (RFC 4733, in-band or SIP INFO)."""
@@ -433,10 +454,10 @@ class CenterCalls:
         if call.phase == "ivr" and call.ivr is not None:
             self._ivr(call, call.ivr.digit(digit, now))
         elif call.phase == "queue" and digit == "1":
-            request = getattr(self.center, "request_callback", None)
-            if request is not None:
-                self._log("callback.pressed", call.call_id, queue=call.queue)
-                self._later.append(lambda: request(call.call_id, call.number))
+            self._log("callback.pressed", call.call_id, queue=call.queue)
+            self._later.append(lambda: self._request_callback(call))
+        elif call.phase == "queue" and digit == "0":
+            self._queue_voicemail(call)
         elif call.phase == "survey" and digit in "12345":
             self._timers.cancel((call.call_id, "survey"))
             self._log("survey.completed", call.call_id, agent=call.agent, queue=call.queue,
@@ -509,6 +530,9 @@ class CenterCalls:
                        and leg.state == "confirmed"), None)
         if winner is None:
             return
+        if call.phase == "callback":
+            self._call_back(call, winner)
+            return
         for leg in call.agent_legs:
             if leg is not winner and leg.agent == effect.agent_id:
                 self._drop(leg)
@@ -540,19 +564,121 @@ class CenterCalls:
         if effect.kind == "queue":
             call.queue = effect.target
             return
-        self._close_with(call, ("thank_you", "goodbye") if effect.kind == "callback"
-                         else ("not_available", "goodbye"))
+        if effect.kind == "callback" and call.number and call.phase == "queue":
+            # the ACD keeps the caller's place as a callback: release them with thanks
+            call.phase = "callback"
+            self._play(call, CALLBACK_PROMPTS, on_end="release")
+            return
+        if call.phase == "callback":  # a released caller's place is given up
+            self._end(call)
+            return
+        self._close_with(call, ("not_available", "goodbye"))
 
     def dial_callback(self, effect: DialCallback) -> None:
-        self._log("callback.not_dialled", effect.call_id, agent=effect.agent_id,
-                  queue=effect.queue, number=effect.number)
+        """A kept place reached the front: ring the agent first; the customer is dialled
+        when the agent answers (`_call_back`)."""
+        call = self.calls.get(effect.call_id)
+        center = self.center
+        assert center is not None
+        if call is None or call.phase not in ("callback", "queue"):
+            # nothing left to call back (the record is gone): the ACD gives the place up
+            self._later.append(lambda: center.hangup(effect.call_id))
+            return
+        self.ring_agent(RingAgent(effect.call_id, effect.agent_id,
+                                  center.extension_of(effect.agent_id), 0.0, effect.queue))
+
+    # -- callback and voicemail while waiting -------------------------------------------
+
+    def _request_callback(self, call: CenterCall) -> None:
+        center = self.center
+        if center is None or call.phase != "queue":
+            return
+        effects = center.request_callback(call.call_id, call.number)
+        if not any(getattr(e, "kind", "") == "callback.requested" for e in effects):
+            # refused (the ACD logged why): the caller keeps waiting on the line
+            self._play(call, ("not_available",), on_end="", loop_music=True)
+            return
+        if call.phase == "queue":
+            call.phase = "callback"
+            self._play(call, CALLBACK_PROMPTS, on_end="release")
+
+    def _queue_voicemail(self, call: CenterCall) -> None:
+        voicemail = self.voicemail
+        actions = (voicemail.leave_message(call.caller, call.queue, self._now, self._wall)
+                   if voicemail is not None else None)
+        if actions is None:
+            self._log("voicemail.unavailable", call.call_id, queue=call.queue)
+            self._play(call, ("not_available",), on_end="", loop_music=True)
+            return
+        center = self.center
+        call.phase = "voicemail"
+        self._log("queue.voicemail", call.call_id, queue=call.queue)
+        if center is not None:
+            self._later.append(lambda: center.hangup(call.call_id))
+        self._out.extend(actions)
+
+    def _call_back(self, call: CenterCall, agent_leg: EndLeg) -> None:
+        """The agent took the callback: bridge the caller if still on the line, else dial
+        their number (an extension, or a trunk's carrier) with the agent on hold."""
+        for leg in call.agent_legs:
+            if leg is not agent_leg and leg.agent == agent_leg.agent:
+                self._drop(leg)
+        call.agent = agent_leg.agent
+        call.bridged = agent_leg
+        self._open(agent_leg)
+        if call.caller.state == "confirmed":
+            call.phase = "bridged"
+            call.after_prompt = ""
+            self._out.append(StopPrompts(call.caller.id))
+            self._out.append(BridgeMedia(call.caller.id, agent_leg.id))
+            self._log("callback.answered", call.call_id, queue=call.queue,
+                      agent=call.agent, number=call.number)
+            return
+        call.phase = "calling_back"
+        hold = self.resolve(("please_hold",), "en") + self.resolve((call.music, "moh"), "en")[:1]
+        self._out.append(PlayPrompts(agent_leg.id, hold, loop=True))
+        bindings = list(self._lookup(call.number))
+        if not bindings and self.outbound is not None:
+            carrier = self.outbound(call.number)
+            bindings = [carrier] if carrier is not None else []
+        before = len(call.agent_legs)
+        for binding in bindings:
+            self._invite(call, binding, "", call.number, kind="customer",
+                         from_user=call.queue)
+        if len(call.agent_legs) == before:
+            self._callback_failed(call, "unreachable")
+
+    def _customer_answered(self, call: CenterCall, leg: EndLeg) -> None:
+        for other in call.agent_legs:
+            if other is not leg and other.kind == "customer":
+                self._drop(other)
+        call.caller = leg
+        call.phase = "bridged"
+        agent_leg = call.bridged
+        self._open(leg)
+        if agent_leg is not None:
+            self._out.append(StopPrompts(agent_leg.id))
+            self._out.append(BridgeMedia(leg.id, agent_leg.id))
+        self._log("callback.answered", call.call_id, queue=call.queue, agent=call.agent,
+                  number=call.number)
+
+    def _callback_failed(self, call: CenterCall, why: str) -> None:
+        """The customer could not be reached (or the agent gave up): the agent's call
+        ends (wrap-up follows) and the callback is reported failed."""
+        self._log("callback.failed", call.call_id, queue=call.queue, agent=call.agent,
+                  number=call.number, reason=why)
+        center = self.center
+        if center is not None:
+            self._later.append(lambda: center.hangup(call.call_id))
+        self._end(call)
 
     def agent_paused(self, effect: PauseAgent) -> None:
         pass
 
     # -- legs we dial ---------------------------------------------------------------------
 
-    def _invite(self, call: CenterCall, binding: Binding, agent: str, extension: str) -> None:
+    def _invite(self, call: CenterCall, binding: Binding, agent: str, extension: str,
+                kind: str = "agent", from_user: str | None = None) -> None:
         port = self.ports.allocate()
         if port is None:
             return
@@ -567,7 +693,8 @@ class CenterCalls:
         codecs = sorted(self.settings.codecs, key=lambda c: c.name.upper() != preference)
         headers = Headers([
             ("Via", self._via(destination)), ("Max-Forwards", "70"),
-            ("From", f"<sip:{call.number or 'anonymous'}@{self.domain}>;tag={self._new_tag()}"),
+            ("From", f"<sip:{from_user or call.number or 'anonymous'}@{self.domain}>"
+                     f";tag={self._new_tag()}"),
             ("To", f"<sip:{extension}@{self.domain}>"),
             ("Call-ID", self._new_call_id()), ("CSeq", "1 INVITE"),
             ("Contact", self._contact(destination)), ("Allow", ALLOW),
@@ -579,7 +706,7 @@ class CenterCalls:
             log.warning("cannot ring %s: %s", binding.contact, error)
             self.ports.release(port)
             return
-        leg = EndLeg(next(self._leg_ids), call.call_id, "agent", invite, tid, destination,
+        leg = EndLeg(next(self._leg_ids), call.call_id, kind, invite, tid, destination,
                      port, sdp, agent=agent, number=extension)
         call.agent_legs.append(leg)
         self._by_tid[tid] = leg
@@ -606,7 +733,7 @@ class CenterCalls:
             if response.status >= 200:
                 self._leg_ended(leg)
             return self.take()
-        if tid != leg.tid or leg.kind != "agent" or response.status < 200:
+        if tid != leg.tid or leg.kind not in ("agent", "customer") or response.status < 200:
             return self.take()
         call = self.calls.get(leg.call_id)
         if response.status >= 300:
@@ -629,9 +756,13 @@ class CenterCalls:
         was = leg.state
         leg.state = "confirmed"
         leg.media = params
-        if was == "cancelling" or call is None or params is None or call.phase not in (
-                "queue", "dialling"):
+        allowed = ("calling_back",) if leg.kind == "customer" else (
+            "queue", "dialling", "callback")
+        if was == "cancelling" or call is None or params is None or call.phase not in allowed:
             self._send_bye(leg)
+            return self.take()
+        if leg.kind == "customer":
+            self._customer_answered(call, leg)
             return self.take()
         if call.phase == "dialling":
             for other in call.agent_legs:
@@ -657,6 +788,12 @@ class CenterCalls:
         call = self.calls.get(leg.call_id)
         if call is None:
             return
+        if leg.kind == "customer":
+            if call.phase == "calling_back" and not any(
+                    o.kind == "customer" and o.state in ("inviting", "confirmed")
+                    for o in call.agent_legs):
+                self._callback_failed(call, f"status {status}")
+            return
         if call.phase == "dialling":
             if not any(o.state in ("inviting", "confirmed") for o in call.agent_legs):
                 self._close_with(call, ("not_available",))
@@ -677,7 +814,7 @@ class CenterCalls:
         self._clock(now, wall)
         leg = self._by_tid.get(tid)
         if leg is not None:
-            if tid == leg.bye_tid or leg.kind != "agent":
+            if tid == leg.bye_tid or leg.kind not in ("agent", "customer"):
                 self._leg_ended(leg)
             elif leg.state in ("inviting", "cancelling"):
                 self._failed(leg, 408)
@@ -720,7 +857,8 @@ class CenterCalls:
                               to_tag=tag)
                 return self.take()
             self._respond(tid, request, 200, to_tag=tag)
-            self._out.extend(self.digit(leg.id, event.digit, now, wall))
+            pressed = self.digit(leg.id, event.digit, now, wall)  # digit() empties _out
+            self._out.extend(pressed)
         elif request.method == "INVITE" and leg.media is not None:
             offer = body_sdp(request)
             body = (leg.sdp.answer(offer, list(self.settings.codecs), leg.port) if offer
@@ -737,6 +875,11 @@ class CenterCalls:
         if call is None:
             return
         center = self.center
+        if call.phase == "callback":
+            return  # the caller was released (or left early): their place is kept
+        if call.phase == "calling_back" and leg is call.bridged:
+            self._callback_failed(call, "agent hung up")
+            return
         if leg is call.caller:
             if call.phase in ("queue", "bridged") and center is not None and call.queue:
                 self._later.append(lambda: center.hangup(call.call_id))
@@ -840,5 +983,5 @@ class CenterCalls:
         self._close_with(call, ("thank_you",))
 
 
-__all__ = ["SURVEY_TIMEOUT", "CenterAction", "CenterCall", "CenterCalls", "CenterPort",
-           "EndLeg", "PlayPrompts", "StopPrompts", "route_number"]
+__all__ = ["CALLBACK_PROMPTS", "SURVEY_TIMEOUT", "CenterAction", "CenterCall", "CenterCalls",
+           "CenterPort", "EndLeg", "PlayPrompts", "QueueVoicemail", "StopPrompts", "route_number"]

@@ -14,7 +14,7 @@ Effects split two ways:
   pause and resume on a switch that does not place calls yet.
 
 The call layer feeds callers in with `enqueue`, `agent_answered`, `agent_no_answer`,
-`agent_rejected` and `hangup`.
+`agent_rejected`, `request_callback` and `hangup`.
 
 Agent sessions outlive the process: `restore()` reads them back at start and, from then
 on, every batch of effects that changes an agent's status is written behind through the
@@ -217,6 +217,13 @@ class CallCenter:
 
     def hangup(self, call_id: str) -> list[Effect]:
         return self._run(lambda now: self.acd.hangup(call_id, now))
+
+    def request_callback(self, call_id: str, number: str) -> list[Effect]:
+        """The caller pressed for a callback: their place is kept, `number` dialled later."""
+        return self._run(lambda now: self.acd.request_callback(call_id, number, now))
+
+    def extension_of(self, agent_id: str) -> str:
+        return self.acd._agent(agent_id).extension
 
     # questions ----------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from softswitch.call.center_calls import CenterCalls
 from softswitch.call.center_route import route_number
 from softswitch.call.location import Binding
 from softswitch.call.ports import PortPool
+from softswitch.call.trunks import TrunkRouter, carrier_binding
 from softswitch.clock import Clock
 from softswitch.config.model import Config
 from softswitch.ivr.demo import DEMO_FLOW
@@ -157,6 +158,20 @@ class CenterEdge:
             self.center.reconcile(agent_id, agent_id in live)
 
 
+def carrier_for(router: TrunkRouter | None) -> Callable[[str], Binding | None]:
+    """A callback's number -> the carrier of the first trunk whose dial pattern takes it
+    (the switch itself places callbacks, so no user's trunk permissions apply)."""
+
+    def carrier(number: str) -> Binding | None:
+        for trunk in router.trunks if router is not None else ():
+            pattern = next((p for p in trunk.patterns if p.match(number)), None)
+            if pattern is not None:
+                strip = pattern.strip or (trunk.strip if pattern.text.startswith("^") else 0)
+                return carrier_binding(trunk, trunk.prefix + number[strip:])
+        return None
+    return carrier
+
+
 def load_prompts(media: MediaEdge) -> set[str]:
     """Every prompt the switch ships, into the engine; their names."""
     try:
@@ -168,7 +183,7 @@ def load_prompts(media: MediaEdge) -> set[str]:
     return set(library)
 
 
-__all__ = ["WATCHDOG_EVERY", "CenterEdge", "build_center_calls", "load_prompts",
+__all__ = ["WATCHDOG_EVERY", "CenterEdge", "build_center_calls", "carrier_for", "load_prompts",
            "start_center"]
 
 
@@ -192,6 +207,7 @@ def start_center(switch: object, loop: asyncio.AbstractEventLoop, clock: Clock,
         lookup=lambda aor: registrar.lookup(aor, clock.wall()),  # type: ignore[attr-defined]
         ports=b2bua.ports, local=local, settings=b2bua.settings,
         prompts=load_prompts(media), center=center)
+    calls.outbound = carrier_for(getattr(driver.core, "trunks", None))
     driver.core.center = calls
     edge = CenterEdge(calls, center, driver, media, clock, loop)
     edge.start()

@@ -5,6 +5,7 @@ commands (ctrl_tcp) and judged from what it recorded (sndfile)."""
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -83,3 +84,41 @@ def test_two_baresips_hear_each_other(tmp_path: Path) -> None:
                                                                       "answered")
         idle = wait_for_idle(switch)
         assert (idle["calls"], idle["legs"], idle["rtp_ports_in_use"]) == (0, 0, 0)
+
+
+def labels(found: list[Window], tone: float) -> str:
+    """One letter a window: T the tone, M other sound (music), . silence."""
+    return "".join("T" if w.is_tone(tone) else "M" if w.is_sound() else "." for w in found)
+
+
+def test_hold_from_baresip_plays_music_to_the_held_party(tmp_path: Path) -> None:
+    with baresip_switch(tmp_path) as switch, \
+            baresip_phone(tmp_path, switch.port, "1001", USERS["1001"],
+                          source(tmp_path, "1001")) as holder, \
+            baresip_phone(tmp_path, switch.port, "1002", USERS["1002"],
+                          source(tmp_path, "1002"), auto_answer=True) as held:
+        holder.dial("1002", switch.port)
+        holder.wait_event("CALL_ESTABLISHED")
+        held.wait_event("CALL_ESTABLISHED")
+        time.sleep(2.0)
+        mark = holder.control.mark()
+        holder.command("hold")
+        holder.wait_event("CALL_REMOTE_SDP", after=mark)  # the switch answered the re-INVITE
+        time.sleep(3.0)
+        mark = holder.control.mark()
+        holder.command("resume")
+        holder.wait_event("CALL_REMOTE_SDP", after=mark)
+        time.sleep(2.0)
+        hang_up(holder, held)
+        held_heard, holder_heard = heard(held), heard(holder)
+        # the held party: the holder's tone, then music (sound, never the holder's tone)
+        # for most of the three held seconds, then the holder's tone again
+        pattern = labels(held_heard, TONES["1001"])
+        assert re.search(r"T{4,}[^T]*M{8,}[^T]*T{4,}$", pattern), \
+            f"{pattern}\n{describe(held_heard)}"
+        # the held party never sends the holder anything but its own tone
+        assert seconds_of(holder_heard, TONES["1002"]) >= 1.5, describe(holder_heard)
+        assert not any(w.is_sound() and not w.is_tone(TONES["1002"])
+                       for w in holder_heard[1:]), describe(holder_heard)
+        [cdr] = cdrs(switch)
+        assert cdr["disposition"] == "answered" and cdr["talk_seconds"] > 6
