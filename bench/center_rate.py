@@ -1,6 +1,7 @@
 """Calls per second through the IVR, a queue and an agent, end to end, with no failed call.
 
     python bench/center_rate.py [--quick] [--agents 200] [--step-seconds 6] [--json FILE]
+    python bench/center_rate.py --concurrent [--quick] [--json FILE]
 
 The switch runs with N agents (extensions 3000 up), one queue "support" (longest idle,
 no wrap-up) and a DID 5000 answered by an IVR flow whose one menu sends "2" to the queue.
@@ -83,6 +84,12 @@ KEY_DELAY = 0.3  # seconds from the caller's ACK to the menu key
 RATES = (5, 10, 15, 20, 25, 30, 40, 50, 60, 80)
 QUICK_RATES = (10, 20, 30, 40)
 KEEP_UP = 0.9
+CONCURRENT = (100, 200, 300, 400, 500)
+QUICK_CONCURRENT = (50, 100)
+CONCURRENT_SETUP_RATE = 30  # calls/s while ramping up: well inside the clean rate
+PTIME = 0.02  # the engine sends each bridged leg a packet per 20 ms tick
+MAX_LOSS = 0.01
+OVERLAP = 0.95  # SIPp must hold this share of the step's calls open at once
 SETTLE_SECONDS = 8.0  # the longest wait for a step's events to reach SQLite
 
 
@@ -248,7 +255,7 @@ def call_figures(rows: list[tuple[float, str, str, dict[str, Any]]]) -> dict[str
         first.setdefault((kind, call_id), (ts, data))
         if kind == "call.answered":
             bridged.append(data["at"])
-    route, key, invite = [], [], []
+    route, key, invite, talk = [], [], [], []
     for (kind, call_id), (ts, data) in first.items():
         if kind == "agent.rung" and ("call.enqueued", call_id) in first:
             route.append(1000 * (data["at"] - first["call.enqueued", call_id][1]["at"]))
@@ -257,6 +264,8 @@ def call_figures(rows: list[tuple[float, str, str, dict[str, Any]]]) -> dict[str
                 key.append(1000 * (data["at"] - first["ivr.choice", call_id][1]["at"]))
             if ("call.offered", call_id) in first:
                 invite.append(1000 * (ts - first["call.offered", call_id][0]))
+            if ("call.ended", call_id) in first:
+                talk.append(first["call.ended", call_id][0] - ts)
 
     def spread(values: list[float]) -> dict[str, float | None]:
         return {f"p{int(q * 100)}": None if (v := percentile(values, q)) is None
@@ -264,6 +273,7 @@ def call_figures(rows: list[tuple[float, str, str, dict[str, Any]]]) -> dict[str
 
     span = max(bridged) - min(bridged) if len(bridged) > 1 else 0.0
     return {"bridged_per_second": round((len(bridged) - 1) / span, 1) if span else None,
+            "bridged_seconds": round(sum(talk), 2),
             "offered": counts.get("call.offered", 0),
             "enqueued": counts.get("call.enqueued", 0),
             "answered": counts.get("call.answered", 0),
@@ -274,8 +284,10 @@ def call_figures(rows: list[tuple[float, str, str, dict[str, Any]]]) -> dict[str
 
 
 def run_center_callers(center: Center, switch: CenterSwitch, *, rate: float, calls: int,
-                       pcap: Path, timeout: float) -> dict[str, Any]:
-    """SIPp callers through the IVR to an agent: `calls` calls at `rate`/s."""
+                       pcap: Path, timeout: float, hold: float = HOLD_SECONDS
+                       ) -> dict[str, Any]:
+    """SIPp callers through the IVR to an agent: `calls` calls at `rate`/s, each sending
+    audio for `hold` s after its key."""
     scenario = fill("center_uac.xml", center.work / f"center-uac-{free_port()}.xml",
                     PCAP=str(pcap), DIGIT=MENU_DIGIT, KEY_DELAY_MS=str(int(KEY_DELAY * 1000)))
     stats = center.work / f"stats-{free_port()}.csv"
@@ -285,7 +297,7 @@ def run_center_callers(center: Center, switch: CenterSwitch, *, rate: float, cal
            "-p", str(free_port()), "-cp", str(free_port()),
            "-mp", str(30000 + 2 * random.randrange(0, 8000)), "-s", DID,
            "-inf", str(center.csv("callers.csv", center.callers)), "-r", str(rate),
-           "-m", str(calls), "-d", str(int(HOLD_SECONDS * 1000)), "-nostdin",
+           "-m", str(calls), "-d", str(int(hold * 1000)), "-nostdin",
            "-timeout", f"{int(timeout)}s", "-timeout_error", "-trace_stat", "-stf", str(stats),
            "-fd", "1", "-trace_err", "-error_file", str(errors), "-max_socket", "4000",
            "-recv_timeout", "10000"]
@@ -337,6 +349,56 @@ def center_steps(center: Center, switch: CenterSwitch, counter: RtpCounter, pcap
         if not step["clean"]:
             break
     return steps
+
+
+def concurrency_steps(center: Center, switch: CenterSwitch, counter: RtpCounter,
+                      steps: tuple[int, ...], plateau: float) -> list[dict[str, Any]]:
+    """Rising numbers of callers bridged to agents at once, until a call fails, a caller
+    is not answered, or the RTP reaching the agents falls 1% short of a packet every 20 ms
+    of each bridge (bridge to the caller's BYE, from the event log)."""
+    out = []
+    for calls in steps:
+        ramp = calls / CONCURRENT_SETUP_RATE
+        hold = ramp + plateau
+        pcap = center.work / f"audio-{calls}.pcap"
+        audio_pcap(pcap, hold - 0.4)
+        counter.take()
+        step = run_center_callers(center, switch, rate=CONCURRENT_SETUP_RATE, calls=calls,
+                                  pcap=pcap, timeout=hold * 3 + 30, hold=hold)
+        received, flows = counter.take()
+        expected = step["bridged_seconds"] / PTIME
+        loss = 1 - received / expected if expected else 1.0
+        step.update(concurrent=calls, hold_seconds=round(hold, 2), agent_packets=received,
+                    agent_flows=flows, expected_packets=round(expected),
+                    loss_percent=round(100 * loss, 3),
+                    cpu_percent=round(100 * step["cpu_seconds"] / step["elapsed"], 1))
+        step["clean"] = (step["exit"] == 0 and not step["failed"] and step["target_alive"]
+                         and step["successful"] == calls and step["answered"] == calls
+                         and not step["abandoned"] and flows >= calls and loss < MAX_LOSS
+                         and step["peak_concurrent"] >= OVERLAP * calls)
+        out.append(step)
+        if not step["clean"]:
+            break
+    return out
+
+
+def run_concurrent(quick: bool = False) -> dict[str, Any]:
+    """The most callers talking to agents at once through IVR and queue, RTP both ways."""
+    steps = QUICK_CONCURRENT if quick else CONCURRENT
+    plateau = 3.0 if quick else 5.0
+    with tempfile.TemporaryDirectory(prefix="softswitch-bench-center-") as tmp:
+        center = make_center(Path(tmp), agents=max(steps), callers=max(steps))
+        with rtp_counter() as counter, center_switch(center) as switch:
+            uas_port = free_port()
+            register_agents(center, switch.target.port, uas_port)
+            login_agents(center, switch.control)
+            with callee(Bench(center.work, []), uas_port, media=("127.0.0.1", counter.port)):
+                results = concurrency_steps(center, switch, counter, steps, plateau)
+    best = max((s["concurrent"] for s in results if s["clean"]), default=0)
+    return {"benchmark": "center_concurrent", "agents": max(steps),
+            "setup_rate": CONCURRENT_SETUP_RATE, "plateau_seconds": plateau,
+            "max_loss_percent": 100 * MAX_LOSS, "steps": results, "concurrent": best,
+            "machine": describe(), "command": " ".join([sys.executable, *sys.argv])}
 
 
 def run(quick: bool = False, agents: int | None = None,
@@ -405,8 +467,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--agents", type=int)
     parser.add_argument("--step-seconds", type=float)
+    parser.add_argument("--concurrent", action="store_true",
+                        help="the most calls bridged at once instead of the call rate")
     parser.add_argument("--json", metavar="FILE")
     args = parser.parse_args()
+    if args.concurrent:
+        print_concurrent(run_concurrent(args.quick), args.json)
+        return
     report = run(args.quick, args.agents, args.step_seconds)
     print(f"{'offered/s':>9}{'calls':>7}{'ok':>6}{'fail':>5}{'answ':>6}{'aband':>6}"
           f"{'done/s':>7}{'cpu ms':>8}{'route p50/p99':>15}{'key>bridge p50/p99':>20}"
@@ -424,6 +491,21 @@ def main() -> None:
     print(f"{machine['cpu']} x{machine['cores']}, Python {machine['python']}")
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2))
+
+
+def print_concurrent(report: dict[str, Any], json_path: str | None) -> None:
+    print(f"{'calls':>6}{'peak':>6}{'ok':>6}{'fail':>5}{'answ':>6}{'aband':>6}{'loss %':>8}"
+          f"{'cpu %':>7}{'key>bridge p50/p99':>20}")
+    for s in report["steps"]:
+        print(f"{s['concurrent']:>6}{s['peak_concurrent']:>6}{s['successful']:>6}"
+              f"{s['failed']:>5}{s['answered']:>6}{s['abandoned']:>6}{s['loss_percent']:>8}"
+              f"{s['cpu_percent']:>7}{pair(s['key_to_bridge_ms']):>20}")
+    print(f"{report['concurrent']} callers talking to agents at once through IVR and queue, "
+          f"RTP both ways, under {report['max_loss_percent']}% loss at the agents")
+    machine = report["machine"]
+    print(f"{machine['cpu']} x{machine['cores']}, Python {machine['python']}")
+    if json_path:
+        Path(json_path).write_text(json.dumps(report, indent=2))
 
 
 def pair(spread: dict[str, float | None] | None) -> str:

@@ -122,6 +122,24 @@ def _concurrent_rows(report: dict[str, Any]) -> list[Row]:
              f"{report['sippy']:,}", ratio)]
 
 
+def _center_rate(quick: bool) -> dict[str, Any]:
+    from bench import center_rate
+    return center_rate.run(quick)
+
+
+def _center_rate_rows(report: dict[str, Any]) -> list[Row]:
+    def spread(key: str) -> str:
+        figures = report[key]
+        return f"{figures['p50']:.1f} / {figures['p99']:.1f}" if figures else "-"
+    return [(f"calls/s through IVR, queue and agent, no failure ({report['agents']} agents)",
+             f"{report['rate']:,}", "", ""),
+            ("  CPU ms per call at that rate", f"{report['cpu_ms_per_call'] or 0:.2f}", "", ""),
+            ("  routing: enqueued to agent rung p50 / p99 (ms)", spread("routing_ms"), "", ""),
+            ("  menu key to bridged p50 / p99 (ms)", spread("key_to_bridge_ms"), "", ""),
+            ("  INVITE to bridged p50 / p99 (ms, 440 ms scripted)",
+             spread("invite_to_bridge_ms"), "", "")]
+
+
 BENCHMARKS = [
     Benchmark("sip_parse", _sip_parse, _sip_parse_rows),
     Benchmark("register_rate", _register, _register_rows),
@@ -129,6 +147,7 @@ BENCHMARKS = [
     Benchmark("acd_routing", _acd, _acd_rows),
     Benchmark("call_rate", _call_rate, _call_rate_rows),
     Benchmark("concurrent_calls", _concurrent, _concurrent_rows),
+    Benchmark("center_rate", _center_rate, _center_rate_rows),
 ]
 
 
