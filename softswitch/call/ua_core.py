@@ -26,6 +26,7 @@ from softswitch.call.registrar import Source as RegistrarSource
 from softswitch.call.subscriptions import SubscriptionService
 from softswitch.call.trunk_registration import TrunkRegistrations
 from softswitch.call.trunks import Outbound, TrunkRouter
+from softswitch.call.voicemail_calls import VoicemailCalls
 from softswitch.errors import ProtocolError
 from softswitch.sip.auth import WWW, AuthResult, DigestAuthenticator
 from softswitch.sip.message import Request, Response, make_response
@@ -86,6 +87,8 @@ class UserAgentCore:
         self.registrations: TrunkRegistrations | None = None
         #: SUBSCRIBE/NOTIFY (message-summary, dialog); None answers SUBSCRIBE 489
         self.subscriptions: SubscriptionService | None = None
+        #: voicemail legs the switch answered itself (deposit, *97); set by the runtime
+        self.voicemail: VoicemailCalls | None = None
         #: OPTIONS pings to registered contacts; set by the runtime when configured
         self.keepalive: ContactPinger | None = None
 
@@ -112,6 +115,17 @@ class UserAgentCore:
             if isinstance(event, ResponseReceived):
                 return keepalive.on_response(event.tid, event.response, now)
             return keepalive.on_timeout(event.tid, now)
+        voicemail = self.voicemail
+        if voicemail is not None:
+            if isinstance(event, AckReceived):
+                taken = voicemail.on_ack(event.request, now, wall)
+                if taken is not None:
+                    return taken  # type: ignore[return-value]
+            elif isinstance(event, ResponseReceived) and voicemail.owns(event.tid):
+                return voicemail.on_response(  # type: ignore[return-value]
+                    event.tid, event.response.status, now, wall)
+            elif isinstance(event, TransactionTimeout) and voicemail.owns(event.tid):
+                return voicemail.on_timeout(event.tid, now, wall)  # type: ignore[return-value]
         center = self.center
         if center is not None:
             if isinstance(event, AckReceived):
@@ -147,6 +161,11 @@ class UserAgentCore:
         request = event.request
         method = request.method
         tid = event.tid
+        if self.voicemail is not None and request.to.tag is not None and method in (
+                "INFO", *_DIALOG_METHODS):
+            taken = self.voicemail.in_dialog(tid, request, now, wall)
+            if taken is not None:
+                return taken  # type: ignore[return-value]
         if method == "INFO" and self.center is not None and request.to.tag is not None:
             info = self.center.in_dialog(tid, request, now, wall)
             if info is not None:
@@ -238,6 +257,11 @@ class UserAgentCore:
         if not isinstance(verdict, AuthResult):
             return [verdict]
         assert verdict.username is not None
+        if self.voicemail is not None:
+            mailbox = self.voicemail.offer(Offered(event.tid, event.request, event.source,
+                                                   verdict.username), now, wall)
+            if mailbox is not None:
+                return mailbox  # type: ignore[return-value]
         if self.center is not None:
             answered = self.center.offer(Offered(event.tid, event.request, event.source,
                                                  verdict.username), now, wall)

@@ -352,6 +352,8 @@ class VoicemailCalls:
                         name = MESSAGE_PROMPT.format(id=entry.id)
                         self._out.append(LoadMessage(name, entry.id, entry.path))
                         names.append(name)
+                        self._log("voicemail.played", vm, mailbox=entry.mailbox,
+                                  message=entry.id)
                 elif isinstance(effect, StartRecording):
                     self._out.append(RecordMessage(vm.leg.id, effect.mailbox))
                 elif isinstance(effect, StopRecording):

@@ -34,6 +34,7 @@ from softswitch.runtime.media_edge import MediaEdge
 from softswitch.runtime.rtp_ports import BoundPorts
 from softswitch.runtime.sip_driver import SipDriver
 from softswitch.runtime.transport import BoundAddress, TcpListener, open_udp
+from softswitch.runtime.voicemail_edge import VoicemailEdge, start_voicemail
 from softswitch.sip.auth import DigestAuthenticator
 from softswitch.sip.throttle import AuthFailureThrottle, ThrottlePolicy
 from softswitch.sip.transaction import TransactionLayer
@@ -95,6 +96,7 @@ class Switch:
         self.call_center: CallCenter | None = None
         self.control: ControlEdge | None = None
         self.center_edge: CenterEdge | None = None
+        self.voicemail: VoicemailEdge | None = None
         #: OPTIONS pings to registered phones ([sip] options_ping_interval)
         self.pings: PingEdge | None = None
 
@@ -150,6 +152,7 @@ class Switch:
                                       db.events, clock, loop)
         await self.call_center.restore(AgentSessionRepository(db.conn, db.writer))
         self.center_edge = start_center(self, loop, clock, registrar)
+        self.voicemail = await start_voicemail(self, loop, clock)
         await start_forwarding(self, core, db, clock)
         self.pings = start_pings(self, core, registrar, clock, loop)
         self.control = ControlEdge(self, clock)
@@ -235,6 +238,8 @@ class Switch:
             self.control = None
         if self.center_edge is not None:
             self.center_edge.stop()
+        if self.voicemail is not None:
+            self.voicemail.stop()
         if self.pings is not None:
             self.pings.stop()
         if self.call_center is not None:

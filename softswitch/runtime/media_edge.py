@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
@@ -27,7 +28,13 @@ from softswitch.call.actions import (
 from softswitch.clock import Clock
 from softswitch.codecs.base import Codec
 from softswitch.codecs.registry import DEFAULT_REGISTRY, CodecRegistry
-from softswitch.media.engine import InbandDigit, MediaEngine, MediaError, PromptFinished
+from softswitch.media.engine import (
+    InbandDigit,
+    MediaEngine,
+    MediaError,
+    PromptFinished,
+    RecordingBlock,
+)
 from softswitch.media.prompts import PromptError, prompts_dir, read_prompt
 from softswitch.media.ticker import Ticker
 from softswitch.rtp.dtmf import DtmfReceiver
@@ -94,6 +101,8 @@ class MediaEdge:
         #: datagrams that arrived for a leg and could not be used
         self.dropped = 0
         self.listener: MediaListener | None = None
+        #: who takes each tick's recorded audio (and writes it off the loop); None: dropped
+        self.recordings: Callable[[list[RecordingBlock]], None] | None = None
 
     @property
     def legs(self) -> int:
@@ -177,6 +186,23 @@ class MediaEdge:
             self.engine.play(leg.channel, names, loop=loop)
         except MediaError as error:
             log.warning("leg %d: %s", leg_id, error)
+
+    def record(self, leg_id: int) -> int | None:
+        """Record a leg, both directions mixed; the id its blocks will carry (None: no
+        such leg, or it is already being recorded)."""
+        leg = self._legs.get(leg_id)
+        if leg is None:
+            return None
+        try:
+            return self.engine.record(leg.channel)
+        except MediaError as error:
+            log.warning("leg %d: %s", leg_id, error)
+            return None
+
+    def stop_recording(self, leg_id: int) -> None:
+        leg = self._legs.get(leg_id)
+        if leg is not None:
+            self.engine.stop_recording(leg.channel)
 
     def stop_prompts(self, leg_id: int) -> None:
         leg = self._legs.get(leg_id)
@@ -308,6 +334,8 @@ class MediaEdge:
                 self._send_audio(self._by_channel.get(out.channel), out.payload, now)
             if result.events and self.listener is not None:
                 self._tell(result.events)
+            if result.recordings and self.recordings is not None:
+                self.recordings(result.recordings)
             self._ticks += 1
             if self._ticks % _RTCP_EVERY == 0:
                 self._poll_rtcp(now)

@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Any
 
 from softswitch.call.actions import (
     Action,
@@ -198,6 +199,9 @@ class SipDriver:
             self._run(self.core.subscriptions.handle_timer(now), now)
         if self.core.center is not None:
             self._run(self.core.center.handle_timer(now, self._clock.wall()), now)
+        if self.core.voicemail is not None:
+            self._run(self.core.voicemail.handle_timer(  # type: ignore[arg-type]
+                now, self._clock.wall()), now)
         if self.core.registrations is not None:
             self._run(self.core.registrations.handle_timer(now), now)
         self._expire_bindings()
@@ -242,6 +246,10 @@ class SipDriver:
         own = center.get_timer() if center is not None else None
         if own is not None:
             deadline = own if deadline is None else min(deadline, own)
+        voicemail = self.core.voicemail
+        mailbox = voicemail.get_timer() if voicemail is not None else None
+        if mailbox is not None:
+            deadline = mailbox if deadline is None else min(deadline, mailbox)
         registrations = self.core.registrations
         trunks = registrations.get_timer() if registrations is not None else None
         if trunks is not None:
@@ -313,6 +321,10 @@ class SipDriver:
             self.media.play_prompts(action.leg, action.names, action.loop)
         elif isinstance(action, StopPrompts):
             self.media.stop_prompts(action.leg)
+
+    def add_handler(self, kind: type, handler: Callable[[Any, float], None]) -> None:
+        """Carry out a part's own action type (voicemail recording and storage) too."""
+        self._handlers[kind] = handler
 
     def run_actions(self, actions: list[Action]) -> None:
         """Actions a core produced outside a SIP input (the ACD's timer, a media event):
