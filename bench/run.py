@@ -140,6 +140,16 @@ def _center_rate_rows(report: dict[str, Any]) -> list[Row]:
              spread("invite_to_bridge_ms"), "", "")]
 
 
+def _center_concurrent(quick: bool) -> dict[str, Any]:
+    from bench import center_rate
+    return center_rate.run_concurrent(quick)
+
+
+def _center_concurrent_rows(report: dict[str, Any]) -> list[Row]:
+    return [("callers talking to agents at once via IVR + queue, RTP, <1% short",
+             f"{report['concurrent']:,}", "", "")]
+
+
 BENCHMARKS = [
     Benchmark("sip_parse", _sip_parse, _sip_parse_rows),
     Benchmark("register_rate", _register, _register_rows),
@@ -148,6 +158,7 @@ BENCHMARKS = [
     Benchmark("call_rate", _call_rate, _call_rate_rows),
     Benchmark("concurrent_calls", _concurrent, _concurrent_rows),
     Benchmark("center_rate", _center_rate, _center_rate_rows),
+    Benchmark("center_concurrent", _center_concurrent, _center_concurrent_rows),
 ]
 
 
