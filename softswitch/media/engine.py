@@ -510,6 +510,12 @@ class MediaEngine:
     def members(self, group: int) -> frozenset[int]:
         return frozenset(self._groups.get(group, ()))
 
+    def group_of(self, channel: int) -> int | None:
+        """The mix `channel` is in (a bridge or conference), None when in none."""
+        self._check(channel)
+        group = int(self._cols["group"][channel])
+        return None if group == NONE else group
+
     def set_talk(self, channel: int, talk: bool) -> None:
         """Mute to the mix (listen) or unmute (barge in)."""
         self._check(channel)

@@ -107,6 +107,20 @@ MIGRATIONS: tuple[Migration, ...] = (
             changed_at REAL NOT NULL    -- wall clock
         ) WITHOUT ROWID;
     """),
+    (7, """
+        -- one row per call recording; the audio is a WAV under DATA_DIR/recordings/
+        CREATE TABLE recordings (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            call_id TEXT NOT NULL,      -- the caller's Call-ID
+            queue TEXT NOT NULL,
+            agent TEXT NOT NULL,
+            path TEXT NOT NULL,         -- relative to DATA_DIR
+            started_at REAL NOT NULL,   -- wall clock
+            seconds REAL NOT NULL,      -- length of the file, paused parts included
+            paused_seconds REAL NOT NULL DEFAULT 0
+        );
+        CREATE INDEX recordings_call_id ON recordings (call_id);
+    """),
 )
 
 LATEST = MIGRATIONS[-1][0]
