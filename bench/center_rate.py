@@ -161,8 +161,9 @@ def center_switch(center: Center) -> Iterator[CenterSwitch]:
     data.mkdir()
     config = data / "softswitch.toml"
     config.write_text(center_config(center, port))
-    low = 20000 + 2 * random.randrange(0, 1000)
-    env = dict(os.environ, PYTHONUNBUFFERED="1", SOFTSWITCH_RTP_PORTS=f"{low}-{low + 16000}")
+    # below the agents' SIPp media ports (30000 up) and the callers' (50000 up)
+    low = 20000 + 2 * random.randrange(0, 500)
+    env = dict(os.environ, PYTHONUNBUFFERED="1", SOFTSWITCH_RTP_PORTS=f"{low}-{low + 8998}")
     log = open(data / "switch.log", "w")  # noqa: SIM115 - the child keeps it
     proc = subprocess.Popen(
         [sys.executable, "-m", "softswitch.cli.main", "serve", "--config", str(config),
@@ -296,7 +297,7 @@ def run_center_callers(center: Center, switch: CenterSwitch, *, rate: float, cal
     target = switch.target
     cmd = [sipp(), "-sf", str(scenario), f"127.0.0.1:{target.port}", "-i", "127.0.0.1",
            "-p", str(free_port()), "-cp", str(free_port()),
-           "-mp", str(30000 + 2 * random.randrange(0, 8000)), "-s", DID,
+           "-mp", str(50000 + 2 * random.randrange(0, 2500)), "-s", DID,
            "-inf", str(center.csv("callers.csv", center.callers)), "-r", str(rate),
            "-m", str(calls), "-d", str(int(hold * 1000)), "-nostdin",
            "-timeout", f"{int(timeout)}s", "-timeout_error", "-trace_stat", "-stf", str(stats),
