@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
@@ -31,11 +32,24 @@ def calls(ctx: click.Context, data_dir: Path, as_json: bool) -> None:
     if not result:
         click.echo("no calls")
         return
-    columns = sorted({key for call in result for key in call})
+    keys = {key for call in result for key in call}
+    columns = [k for k in FIRST_COLUMNS if k in keys] + sorted(keys - set(FIRST_COLUMNS))
     table = Table(*columns)
     for call in result:
-        table.add_row(*(str(call.get(key, "")) for key in columns))
+        table.add_row(*(_cell(key, call.get(key)) for key in columns))
     console().print(table)
+
+
+#: the columns an operator reads first; any others follow in name order
+FIRST_COLUMNS = ("call_id", "caller", "callee", "state", "since", "queue", "agent")
+
+
+def _cell(key: str, value: object) -> str:
+    if value is None:
+        return ""
+    if key in ("since", "answered_at") and isinstance(value, int | float):
+        return time.strftime("%H:%M:%S", time.localtime(value))
+    return str(value)
 
 
 @calls.command()

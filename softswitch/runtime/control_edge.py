@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 from softswitch.acd import UnknownName
 from softswitch.acd.effects import Emit
+from softswitch.call.dialplan import DialPlan
 from softswitch.clock import Clock
 from softswitch.config.loader import parse_config
 from softswitch.config.model import Config
@@ -41,7 +42,9 @@ from softswitch.control.users_file import (
     write_atomically,
 )
 from softswitch.errors import ConfigError
+from softswitch.runtime.acd_reload import reload_acd
 from softswitch.runtime.call_center import CallCenter
+from softswitch.runtime.center_edge import build_center_calls
 from softswitch.storage.events import Event, SubscriptionClosed
 
 log = logging.getLogger(__name__)
@@ -370,15 +373,21 @@ class ControlEdge:
         if passwords is not None:
             passwords.clear()
             passwords.update({user.extension: user.password for user in new.users})
+        center = self.switch.call_center
+        acd: dict[str, Any] = {}
+        if center is not None:
+            try:
+                effects, changes = reload_acd(center.acd, new, self._clock.now())
+            except ValueError as error:
+                raise ControlError(protocol.CONFIG_INVALID,
+                                   f"{new.source}: the call center cannot take it: {error}; "
+                                   "the running configuration is kept") from None
+            center._apply(effects)  # offers to agents given a new tier go out at once
+            acd = changes.to_json()
         self.switch.config = new
+        self._refresh_routes(new)
         old_users = {u.extension for u in old.users}
         new_users = {u.extension for u in new.users}
-        agents_added: list[str] = []
-        if self.switch.call_center is not None:
-            from softswitch.acd import Agent
-            agents_added = self.switch.call_center.add_agents(
-                Agent(id=u.extension, name=u.name or "", extension=u.extension)
-                for u in new.users)
         restart = [key for key in ("domain", "user_agent", "auth_algorithms")
                    if getattr(old.sip, key) != getattr(new.sip, key)]
         if old.storage != new.storage:
@@ -386,11 +395,31 @@ class ControlEdge:
         self.switch.database.events.append(
             "config.reloaded", ts=self._clock.wall(), users=len(new.users),
             added_users=sorted(new_users - old_users),
-            removed_users=sorted(old_users - new_users))
+            removed_users=sorted(old_users - new_users), **acd)
         return {"file": new.source, "users": len(new.users),
                 "added_users": sorted(new_users - old_users),
                 "removed_users": sorted(old_users - new_users),
-                "agents_added": agents_added, "restart_needed_for": restart}
+                "agents_added": acd.get("agents_added", []), "call_center": acd,
+                "restart_needed_for": restart}
+
+    def _refresh_routes(self, config: Config) -> None:
+        """New extensions become dialable; DIDs, IVR flows and queue music take effect
+        for the next call (calls in progress keep what they have)."""
+        driver = self.switch.driver
+        core = getattr(driver, "core", None)
+        passwords = getattr(self.switch, "passwords", None)
+        b2bua = getattr(core, "b2bua", None)
+        if b2bua is not None and passwords is not None:
+            b2bua.dial_plan = DialPlan.for_extensions(passwords)
+        calls = getattr(core, "center", None)
+        center = self.switch.call_center
+        if calls is None or center is None:
+            return
+        rebuilt = build_center_calls(config, layer=calls.layer, lookup=calls._lookup,
+                                     ports=calls.ports, local=calls._local,
+                                     settings=calls.settings, prompts=calls.prompts,
+                                     center=center)
+        calls.route, calls.flows, calls.music = rebuilt.route, rebuilt.flows, rebuilt.music
 
     async def _user_list(self, args: dict[str, Any]) -> Any:
         return [{"extension": u.extension, "name": u.name} for u in self.switch.config.users]
