@@ -48,6 +48,8 @@ from softswitch.call.center_route import (
 from softswitch.call.leg_media import SDP, body_sdp, media_params
 from softswitch.call.location import Binding, contact_uri
 from softswitch.call.ports import PortPool
+from softswitch.call.recording import Recordings
+from softswitch.call.supervisor import MODE_KEYS, Mode, Supervision
 from softswitch.errors import ProtocolError
 from softswitch.ivr.effects import (
     Emit,
@@ -202,6 +204,9 @@ class CenterCalls:
         self.voicemail: QueueVoicemail | None = None
         #: a number leaving by a trunk -> the carrier to dial it at (None: not a trunk's)
         self.outbound: Callable[[str], Binding | None] | None = None
+        #: supervisors on agents' calls; queue recording policies (None: nothing recorded)
+        self.supervision = Supervision()
+        self.recordings: Recordings | None = None
         self._new_tag = tag_factory
         self._new_call_id = call_id_factory or (lambda: secrets.token_hex(12))
         self._leg_ids = itertools.count(1_000_000)  # apart from the B2BUA's leg ids
@@ -451,7 +456,9 @@ class CenterCalls:
         call = self.calls.get(leg.call_id) if leg is not None else None
         if call is None or leg is not call.caller:
             return self.take()
-        if call.phase == "ivr" and call.ivr is not None:
+        if call.phase == "supervising" and digit in MODE_KEYS:
+            self._out.extend(self.supervision.key(call.call_id, digit))
+        elif call.phase == "ivr" and call.ivr is not None:
             self._ivr(call, call.ivr.digit(digit, now))
         elif call.phase == "queue" and digit == "1":
             self._log("callback.pressed", call.call_id, queue=call.queue)
@@ -543,6 +550,9 @@ class CenterCalls:
         self._out.append(StopPrompts(call.caller.id))
         self._open(winner)
         self._out.append(BridgeMedia(call.caller.id, winner.id))
+        if self.recordings is not None:
+            self._out.extend(self.recordings.bridged(call.call_id, call.queue, call.agent,
+                                                     call.caller.id, winner.id, self._wall))
 
     def play(self, effect: PlayAnnouncement) -> None:
         call = self.calls.get(effect.call_id)
@@ -939,6 +949,8 @@ class CenterCalls:
         if leg.state == "ended":
             return
         leg.state = "ended"
+        if self.recordings is not None:  # before its media closes: the last frames count
+            self._out.extend(self.recordings.leg_ended(leg.id, self._wall))
         if leg.media_open:
             leg.media_open = False
             self._out.append(CloseMedia(leg.id))
@@ -952,12 +964,16 @@ class CenterCalls:
         self._by_leg.pop(leg.id, None)
         call = self.calls.get(leg.call_id)
         if call is not None:
+            self._supervised_leg_ended(call, leg)
             self._forget(call)
 
     # -- feature codes ----------------------------------------------------------------------
 
     def _feature(self, call: CenterCall, feature: FeatureCall) -> None:
         call.phase = "feature"
+        if feature.name in tuple(Mode) and not feature.refused:
+            self._supervise(call, feature)
+            return
         center = self.center
         if feature.refused or center is None:
             self._log("feature.refused", call.call_id, feature=feature.name,
@@ -981,6 +997,34 @@ class CenterCalls:
         self._log("feature.used", call.call_id, feature=feature.name, agent=feature.agent,
                   extension=call.number)
         self._close_with(call, ("thank_you",))
+
+    # -- supervisors -----------------------------------------------------------------------
+
+    def _supervise(self, call: CenterCall, feature: FeatureCall) -> None:
+        """A supervisor let in by the route joins the agent's call in the feature's mode."""
+        target = next((c for c in self.calls.values() if c.agent == feature.agent
+                       and c.phase == "bridged" and c.bridged is not None
+                       and c.bridged.state == "confirmed"), None)
+        if target is None or target.bridged is None:
+            self._log("supervisor.no_call", call.call_id, feature=feature.name,
+                      supervisor=call.number, agent=feature.agent)
+            self._close_with(call, ("not_available",))
+            return
+        call.phase = "supervising"
+        self._out.extend(self.supervision.start(
+            call.call_id, call.caller.id, call.number, target.call_id, feature.agent,
+            target.bridged.id, feature.name, self._now))
+
+    def _supervised_leg_ended(self, call: CenterCall, leg: EndLeg) -> None:
+        """A supervisor leaving ends the session; the watched talk ending ends theirs."""
+        if call.phase in ("supervising", "ended") and leg is call.caller:
+            self._out.extend(self.supervision.ended(call.call_id, self._now))
+        if leg is call.caller or leg is call.bridged:
+            for watcher_id in self.supervision.watching(call.call_id):
+                watcher = self.calls.get(watcher_id)
+                if watcher is not None:
+                    self._later.append(lambda w=watcher: self._end(w))
+
 
 
 __all__ = ["CALLBACK_PROMPTS", "SURVEY_TIMEOUT", "CenterAction", "CenterCall", "CenterCalls",

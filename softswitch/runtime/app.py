@@ -33,6 +33,7 @@ from softswitch.runtime.keepalive_edge import PingEdge, start_pings
 from softswitch.runtime.media_edge import MediaEdge
 from softswitch.runtime.rtp_ports import BoundPorts
 from softswitch.runtime.sip_driver import SipDriver
+from softswitch.runtime.supervision_edge import SupervisionEdge, start_supervision
 from softswitch.runtime.transport import BoundAddress, TcpListener, open_udp
 from softswitch.runtime.voicemail_edge import VoicemailEdge, start_voicemail
 from softswitch.sip.auth import DigestAuthenticator
@@ -97,6 +98,8 @@ class Switch:
         self.control: ControlEdge | None = None
         self.center_edge: CenterEdge | None = None
         self.voicemail: VoicemailEdge | None = None
+        #: supervisors on agents' calls and queue recordings
+        self.supervision: SupervisionEdge | None = None
         #: OPTIONS pings to registered phones ([sip] options_ping_interval)
         self.pings: PingEdge | None = None
 
@@ -153,6 +156,7 @@ class Switch:
         await self.call_center.restore(AgentSessionRepository(db.conn, db.writer))
         self.center_edge = start_center(self, loop, clock, registrar)
         self.voicemail = await start_voicemail(self, loop, clock)
+        self.supervision = start_supervision(self, loop, clock)  # after voicemail
         await start_forwarding(self, core, db, clock)
         self.pings = start_pings(self, core, registrar, clock, loop)
         self.control = ControlEdge(self, clock)
@@ -240,6 +244,8 @@ class Switch:
             self.center_edge.stop()
         if self.voicemail is not None:
             self.voicemail.stop()
+        if self.supervision is not None:
+            self.supervision.stop()
         if self.pings is not None:
             self.pings.stop()
         if self.call_center is not None:

@@ -204,6 +204,11 @@ class MediaEdge:
         if leg is not None:
             self.engine.stop_recording(leg.channel)
 
+    def channel_of(self, leg_id: int) -> int | None:
+        """The engine channel of a leg (for parts that join legs to mixes: supervisors)."""
+        leg = self._legs.get(leg_id)
+        return None if leg is None else leg.channel
+
     def stop_prompts(self, leg_id: int) -> None:
         leg = self._legs.get(leg_id)
         if leg is not None:
