@@ -19,6 +19,7 @@ from collections.abc import Callable
 from softswitch.call.actions import Action, LogEvent, PersistBindings, Respond
 from softswitch.call.b2bua import B2BUA, Offered
 from softswitch.call.center_calls import CenterCalls
+from softswitch.call.conference_calls import ConferenceCalls
 from softswitch.call.dialplan import RingExtension
 from softswitch.call.keepalive import ContactPinger
 from softswitch.call.registrar import Registrar
@@ -89,6 +90,8 @@ class UserAgentCore:
         self.subscriptions: SubscriptionService | None = None
         #: voicemail legs the switch answered itself (deposit, *97); set by the runtime
         self.voicemail: VoicemailCalls | None = None
+        #: conference-room legs the switch answered itself; set by the runtime
+        self.rooms: ConferenceCalls | None = None
         #: OPTIONS pings to registered contacts; set by the runtime when configured
         self.keepalive: ContactPinger | None = None
 
@@ -126,6 +129,17 @@ class UserAgentCore:
                     event.tid, event.response.status, now, wall)
             elif isinstance(event, TransactionTimeout) and voicemail.owns(event.tid):
                 return voicemail.on_timeout(event.tid, now, wall)  # type: ignore[return-value]
+        rooms = self.rooms
+        if rooms is not None:
+            if isinstance(event, AckReceived):
+                joined = rooms.on_ack(event.request, now, wall)
+                if joined is not None:
+                    return joined  # type: ignore[return-value]
+            elif isinstance(event, ResponseReceived) and rooms.owns(event.tid):
+                return rooms.on_response(  # type: ignore[return-value]
+                    event.tid, event.response.status, now, wall)
+            elif isinstance(event, TransactionTimeout) and rooms.owns(event.tid):
+                return rooms.on_timeout(event.tid, now, wall)  # type: ignore[return-value]
         center = self.center
         if center is not None:
             if isinstance(event, AckReceived):
@@ -166,6 +180,11 @@ class UserAgentCore:
             taken = self.voicemail.in_dialog(tid, request, now, wall)
             if taken is not None:
                 return taken  # type: ignore[return-value]
+        if self.rooms is not None and request.to.tag is not None and method in (
+                "INFO", *_DIALOG_METHODS):
+            in_room = self.rooms.in_dialog(tid, request, now, wall)
+            if in_room is not None:
+                return in_room  # type: ignore[return-value]
         if method == "INFO" and self.center is not None and request.to.tag is not None:
             info = self.center.in_dialog(tid, request, now, wall)
             if info is not None:
@@ -262,6 +281,11 @@ class UserAgentCore:
                                                    verdict.username), now, wall)
             if mailbox is not None:
                 return mailbox  # type: ignore[return-value]
+        if self.rooms is not None:
+            room = self.rooms.offer(Offered(event.tid, event.request, event.source,
+                                            verdict.username), now, wall)
+            if room is not None:
+                return room  # type: ignore[return-value]
         if self.center is not None:
             answered = self.center.offer(Offered(event.tid, event.request, event.source,
                                                  verdict.username), now, wall)

@@ -27,6 +27,7 @@ from softswitch.clock import LoopClock
 from softswitch.config.model import Config
 from softswitch.runtime.call_center import CallCenter, build_call_center_acd
 from softswitch.runtime.center_edge import CenterEdge, start_center
+from softswitch.runtime.conference_edge import ConferenceEdge, start_conference
 from softswitch.runtime.control_edge import ControlEdge
 from softswitch.runtime.forwarding_edge import start_forwarding
 from softswitch.runtime.keepalive_edge import PingEdge, start_pings
@@ -102,6 +103,8 @@ class Switch:
         self.supervision: SupervisionEdge | None = None
         #: OPTIONS pings to registered phones ([sip] options_ping_interval)
         self.pings: PingEdge | None = None
+        #: ad-hoc conference rooms ([conference] rooms)
+        self.rooms: ConferenceEdge | None = None
 
     async def start(self) -> None:
         config = self.config
@@ -159,6 +162,7 @@ class Switch:
         self.supervision = start_supervision(self, loop, clock)  # after voicemail
         await start_forwarding(self, core, db, clock)
         self.pings = start_pings(self, core, registrar, clock, loop)
+        self.rooms = start_conference(self, clock)
         self.control = ControlEdge(self, clock)
         try:
             await self.control.start()

@@ -214,6 +214,24 @@ class MediaEdge:
         if leg is not None:
             self.engine.stop_playback(leg.channel)
 
+    def join_mix(self, leg_id: int, group: int) -> bool:
+        """Put a leg in one of the engine's mixes (a conference room): it hears every
+        other member and is heard by them. False when the leg has no media here."""
+        leg = self._legs.get(leg_id)
+        if leg is None:
+            return False
+        try:
+            self.engine.join(group, leg.channel)
+        except MediaError as error:
+            log.warning("leg %d: %s", leg_id, error)
+            return False
+        return True
+
+    def leave_mix(self, leg_id: int) -> None:
+        leg = self._legs.get(leg_id)
+        if leg is not None:
+            self.engine.leave(leg.channel)
+
     def _tell(self, events: list[Any]) -> None:
         listener = self.listener
         assert listener is not None

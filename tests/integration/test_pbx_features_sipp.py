@@ -9,8 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.integration.call_tools import cdrs, events, sipp_callee, wait_for_idle
-from tests.integration.pbx_tools import dial, pbx_switch
-from tests.integration.sipp import SippResult
+from tests.integration.pbx_tools import SEND_BYE, dial, pbx_switch
+from tests.integration.rtp_phone import RtpPhone
+from tests.integration.sipp import SippResult, run_sipp
+from tests.integration.switch_process import USERS, SwitchProcess
 
 IDLE = {"calls": 0, "legs": 0, "dialogs": 0, "rtp_ports_in_use": 0, "media_legs": 0}
 SALES = 'pickup_group = "sales"'
@@ -60,3 +62,112 @@ def test_pickup_outside_the_group_is_refused(tmp_path: Path) -> None:
         assert ringing.poll() is None  # 1002 still rings
         ringing.terminate()
         thread.join(20)
+
+
+# -- conference rooms --------------------------------------------------------------------
+
+_SIPP_AUDIO = """<nop>
+    <action>
+      <exec play_pcap_audio="/usr/share/sip-tester/g711a.pcap"/>
+    </action>
+  </nop>"""
+
+
+def dial_with_phone(switch: SwitchProcess, work: Path, user: str, number: str,
+                    phone: RtpPhone, hang_up_after_ms: int, timeout: float = 30) -> SippResult:
+    """SIPp signals (INVITE, ACK, BYE after the pause); `phone` carries the media: its
+    port is the one the SDP names, and it plays the pcap's audio itself."""
+    return run_sipp("pbx_dial_and_wait_bye.xml", switch.port, work, service=number,
+                    user=user, password=USERS[user], timeout=timeout,
+                    substitutions={"ENDING": SEND_BYE.replace("USER", user), "USER": user,
+                                   "m=audio [media_port]": f"m=audio {phone.port}",
+                                   _SIPP_AUDIO: ""},
+                    extra=("-d", str(hang_up_after_ms)))
+
+
+def _room_events(switch: SwitchProcess) -> list[tuple[str, str]]:
+    import sqlite3
+    conn = sqlite3.connect(switch.data_dir / "softswitch.db")
+    try:
+        return [(r[0], r[1] or "") for r in conn.execute(
+            "SELECT kind, call_id FROM events WHERE kind LIKE 'conference.%' ORDER BY seq")]
+    finally:
+        conn.close()
+
+
+def test_three_callers_in_room_800_each_hear_the_others_talk(tmp_path: Path) -> None:
+    phones = [RtpPhone() for _ in range(3)]
+    users = ["1001", "1002", "1003"]
+    with pbx_switch(tmp_path) as switch:
+        try:
+            for phone in phones:
+                phone.start()
+            threads = []
+            for i, (user, phone) in enumerate(zip(users, phones, strict=True)):
+                threads.append(in_background(
+                    lambda u=user, p=phone, i=i: dial_with_phone(
+                        switch, tmp_path, u, "800", p, hang_up_after_ms=7000 - 300 * i)))
+                time.sleep(0.3)
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and not all(p.remote for p in phones):
+                time.sleep(0.05)
+            assert all(p.remote for p in phones), "the switch sent no RTP to a member"
+            time.sleep(0.6)  # the join beeps are over
+            windows = []
+            for talker in phones:  # each talks alone for 1.2 s
+                talker.talking = True
+                start = time.monotonic()
+                time.sleep(1.2)
+                talker.talking = False
+                windows.append((start + 0.2, time.monotonic()))
+                time.sleep(0.2)
+            for speaker, (since, until) in enumerate(windows):
+                for listener, phone in enumerate(phones):
+                    heard = phone.energy(since, until)
+                    if listener == speaker:
+                        assert heard < 50, (speaker, heard)  # nobody hears themselves
+                    else:
+                        assert phone.packets(since, until) > 30, (speaker, listener)
+                        assert heard > 300, (speaker, listener, heard)
+            for thread, results in threads:
+                thread.join(30)
+                assert results and results[0].returncode == 0, results[0].explain()
+        finally:
+            for phone in phones:
+                phone.close()
+        kinds = [kind for kind, _ in _room_events(switch)]
+        assert kinds.count("conference.joined") == 3, kinds
+        assert kinds.count("conference.left") == 3, kinds
+        assert kinds[-1] == "conference.closed", kinds
+        assert _idle(wait_for_idle(switch)) == IDLE
+
+
+def test_a_closed_room_asks_for_its_pin_by_rfc_4733(tmp_path: Path) -> None:
+    phone = RtpPhone()
+    with pbx_switch(tmp_path, extra='[conference]\npins = { "801" = "42" }\n') as switch:
+        try:
+            phone.start()
+            thread, results = in_background(lambda: dial_with_phone(
+                switch, tmp_path, "1001", "801", phone, hang_up_after_ms=5000))
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and phone.remote is None:
+                time.sleep(0.05)
+            assert phone.remote is not None, "no PIN prompt was played"
+            time.sleep(0.5)
+            asked = phone.energy(0, time.monotonic())
+            assert asked > 100, asked  # the PIN question
+            assert "conference.joined" not in [k for k, _ in _room_events(switch)]
+            for digit in "42#":
+                phone.press(digit)
+                time.sleep(0.15)
+            deadline = time.monotonic() + 3
+            while time.monotonic() < deadline and "conference.joined" not in [
+                    k for k, _ in _room_events(switch)]:
+                time.sleep(0.05)
+            assert [k for k, _ in _room_events(switch)] == [
+                "conference.answered", "conference.joined"]
+            thread.join(30)
+            assert results and results[0].returncode == 0, results[0].explain()
+        finally:
+            phone.close()
+        assert _idle(wait_for_idle(switch)) == IDLE
