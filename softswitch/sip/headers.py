@@ -59,6 +59,9 @@ def is_usual_sip_name_addr(value: str) -> bool:
 
 def _simple_params(text: str) -> dict[str, str | None]:
     """The parameters of a `_PARAMS` match: no quotes or LWS, so plain splits suffice."""
+    if text.count(";") == 1:  # most often a lone tag
+        name, eq, value = text[1:].partition("=")
+        return {name.lower(): value if eq else None}
     params: dict[str, str | None] = {}
     for item in text[1:].split(";"):
         name, eq, value = item.partition("=")

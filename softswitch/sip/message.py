@@ -230,6 +230,10 @@ class _Typed:
 
     @property
     def top_via(self) -> Via:
+        try:
+            return self.headers._cache["via"][0]  # type: ignore[index]
+        except (KeyError, IndexError):
+            pass
         vias = self.vias
         if not vias:
             raise ProtocolError("missing Via header")

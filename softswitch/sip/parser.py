@@ -26,6 +26,7 @@ MAX_MESSAGE = 65535
 SUPPORTED_SCHEMES = frozenset({"sip", "sips", "tel"})
 #: headers that may appear at most once (RFC 3261 §20; a second one is a 400)
 MANDATORY_HEADERS = ("via", "from", "to", "call-id", "cseq")
+_MANDATORY_SET = frozenset(MANDATORY_HEADERS)
 SINGLE_HEADERS = ("from", "to", "call-id", "cseq", "max-forwards", "content-type",
                   "expires")
 
@@ -112,8 +113,9 @@ class _Parsed:
         else:
             message = Response(self.status, self.reason, headers, self.body)
         keys = headers._keys
-        present = set(keys)
-        if not present.issuperset(MANDATORY_HEADERS):
+        # the last value of each name; the first too for any name that occurs once
+        present = dict(zip(keys, headers._values))  # noqa: B905 - parallel by construction
+        if not present.keys() >= _MANDATORY_SET:
             for key in MANDATORY_HEADERS:
                 if key not in present:
                     raise self.fail(f"missing mandatory header {key}")
@@ -121,21 +123,20 @@ class _Parsed:
             for key in SINGLE_HEADERS:
                 if keys.count(key) > 1:
                     raise self.fail(f"more than one {key} header")
+        # From here on, a name in SINGLE_HEADERS occurs once: present[name] is its value.
         # Everything the transaction layer and the core read is parsed now, so a message
         # that parses has valid ones; each goes into the cache the accessors read.
-        values = headers._values
         cache = headers._cache
         try:
-            cseq = cache["cseq"] = parse_cseq(values[keys.index("cseq")])
-            at = keys.index("via")
-            value = values[at]
+            cseq = cache["cseq"] = parse_cseq(present["cseq"])
+            value = present["via"]
             if value and "," not in value and keys.count("via") == 1:
                 cache["via"] = [parse_via(value)]
             else:
                 cache["via"] = [parse_via(v) for v in headers.get_all("via")]
-            cache["from"] = parse_name_addr(values[keys.index("from")])
-            cache["to"] = parse_name_addr(values[keys.index("to")])
-            call_id = values[keys.index("call-id")]
+            cache["from"] = parse_name_addr(present["from"])
+            cache["to"] = parse_name_addr(present["to"])
+            call_id = present["call-id"]
             if not _CALL_ID_RE.fullmatch(call_id):
                 raise ProtocolError(f"malformed Call-ID {call_id!r}")
             cache["call-id"] = call_id
@@ -143,34 +144,35 @@ class _Parsed:
                 if cseq.method != method:
                     raise ProtocolError(
                         f"CSeq method {cseq.method} does not match request {method}")
-                if "max-forwards" in present:
-                    value = values[keys.index("max-forwards")]
-                    if not (value.isdigit() and value.isascii() and int(value) <= 255):
-                        int_value(value, "max-forwards", 255)
-                if "expires" in present:
-                    value = values[keys.index("expires")]
-                    if not (value.isdigit() and value.isascii() and int(value) <= 2**32 - 1):
-                        int_value(value, "expires", 2**32 - 1)
-                if "contact" in present:
-                    value = values[keys.index("contact")]
-                    if value and "," not in value and "*" not in value \
-                            and keys.count("contact") == 1:
-                        # the core reads it (the transaction layer does not): checked now,
-                        # built on first read
-                        if not is_usual_sip_name_addr(value):
-                            cache["contact"] = [parse_name_addr(value)]
-                    else:
-                        message.contacts  # noqa: B018 - parse and cache them now
-                else:
+                value = present.get("max-forwards")
+                if value is not None and not (value.isdigit() and value.isascii()
+                                              and int(value) <= 255):
+                    int_value(value, "max-forwards", 255)
+                value = present.get("expires")
+                if value is not None and not (value.isdigit() and value.isascii()
+                                              and int(value) <= 2**32 - 1):
+                    int_value(value, "expires", 2**32 - 1)
+                value = present.get("contact")
+                if value is None:
                     cache["contact"] = []
+                elif value and "," not in value and "*" not in value \
+                        and keys.count("contact") == 1:
+                    # the core reads it (the transaction layer does not): checked now,
+                    # built on first read
+                    if not is_usual_sip_name_addr(value):
+                        cache["contact"] = [parse_name_addr(value)]
+                else:
+                    message.contacts  # noqa: B018 - parse and cache them now
         except ProtocolError as exc:
             raise self.fail(str(exc)) from None
         return message
 
 
-#: one whole header line as well-formed messages write it: `Name: value` then CRLF
-#: (the value may hold a bare CR here: the caller counts CRs to refuse those)
-_HEADER_LINE_RE = re.compile(r"^([A-Za-z0-9\-.!%*_+`'~]+)[ \t]*:[ \t]*(.*)\r\n", re.MULTILINE)
+#: one whole header line as well-formed messages write it: `Name: value` then CRLF, no
+#: blank before the CRLF (the value may hold a bare CR here: the caller counts CRs to
+#: refuse those)
+_HEADER_LINE_RE = re.compile(r"^([A-Za-z0-9\-.!%*_+`'~]+)[ \t]*:[ \t]*(.*)(?<![ \t])\r\n",
+                             re.MULTILINE)
 
 
 def _parse(data: bytes, *, one_pass: bool = True) -> _Parsed:
@@ -195,15 +197,14 @@ def _parse(data: bytes, *, one_pass: bool = True) -> _Parsed:
             pairs = _HEADER_LINE_RE.findall(text, first + 2)
             # Each match is anchored at a line start and holds exactly one line feed, its
             # own: as many matches as line feeds means every header line matched whole
-            # (no folding, no bare LF, no malformed line); as many CRs, that none holds
-            # a bare CR.
+            # (no folding, no bare LF, no malformed line, no trailing blanks); as many
+            # CRs, that none holds a bare CR.
             count = len(pairs)
             if count == text.count("\n", first + 2) == text.count("\r", first + 2):
                 _parse_start_line(parsed, text[:first])
                 if pairs:
-                    names, values = (list(t) for t in zip(*pairs, strict=True))
-                    if " \r\n" in text or "\t\r\n" in text:
-                        values = [v.rstrip(" \t") for v in values]
+                    name_tuple, value_tuple = zip(*pairs, strict=True)
+                    names, values = list(name_tuple), list(value_tuple)
                 else:
                     names, values = [], []
                 known = KNOWN_NAMES.get
