@@ -164,14 +164,15 @@ class MediaEdge:
 
     def hold(self, action: HoldMedia) -> None:
         holder, other = self._legs.get(action.leg), self._legs.get(action.other)
-        if holder is None or other is None:
+        if other is None:
             return
-        if action.on and self.engine.has_prompt(MUSIC_ON_HOLD):
+        if action.on and holder is not None and self.engine.has_prompt(MUSIC_ON_HOLD):
             self.engine.set_talk(holder.channel, False)
             self.engine.play(other.channel, MUSIC_ON_HOLD, loop=True)
-        elif not action.on:
+        elif not action.on:  # the holder may be gone already (a transferor that hung up)
             self.engine.stop_playback(other.channel)
-            self.engine.set_talk(holder.channel, True)
+            if holder is not None:
+                self.engine.set_talk(holder.channel, True)
 
     def play_prompts(self, leg_id: int, names: tuple[str, ...], loop: bool = False) -> None:
         """Play prompts on a leg that ends on the switch; its key presses are heard

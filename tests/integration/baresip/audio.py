@@ -47,8 +47,9 @@ class Window:
     peak: float
     share: float  # of the energy within 20 Hz of `peak`
 
-    def is_tone(self, frequency: float) -> bool:
-        return self.rms > 500 and abs(self.peak - frequency) < 20 and self.share > 0.5
+    def is_tone(self, frequency: float, purity: float = 0.5) -> bool:
+        """Mostly `frequency`; a purity near 1 admits nothing else mixed in."""
+        return self.rms > 500 and abs(self.peak - frequency) < 20 and self.share > purity
 
     def is_sound(self) -> bool:
         return self.rms > 300

@@ -14,8 +14,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from tests.integration.baresip.audio import Window, read_samples, windows
 from tests.integration.baresip.control import Control, ControlError, Message
 from tests.integration.switch_process import free_port
 
@@ -30,7 +32,8 @@ def require_baresip() -> str:
 
 
 def write_config(directory: Path, *, sip_port: int, ctrl_port: int, account: str,
-                 source: Path, apps: tuple[str, ...] = ()) -> None:
+                 source: Path, apps: tuple[str, ...] = (),
+                 contacts: tuple[str, ...] = ()) -> None:
     """The config of ../shared/peers/baresip/mkcfg.sh, with optional app modules
     (mwi.so, presence.so) and RTP ports drawn away from the switch's range."""
     rtp_low = 40000 + 2 * random.randrange(0, 9000)
@@ -45,14 +48,16 @@ def write_config(directory: Path, *, sip_port: int, ctrl_port: int, account: str
         ("rtp_ports", f"{rtp_low}-{rtp_low + 99}"), ("jitter_buffer_delay", "5-10"),
         ("rtp_stats", "yes"), ("module_path", "/usr/lib/baresip/modules"),
         *(("module", name) for name in MODULES),
+        # before the accounts: mwi.so's start-up timer (1 ms) must fire before the
+        # first REGISTER_OK, or it re-subscribes in an endless loop (baresip 1.0)
+        *(("module", name) for name in apps),
         ("module_tmp", "uuid.so"), ("module_tmp", "account.so"),
-        *(("module_app", name) for name in apps),
         ("module_app", "menu.so"), ("module_app", "ctrl_tcp.so"),
         ("ctrl_tcp_listen", f"127.0.0.1:{ctrl_port}"), ("snd_path", str(directory / "rec")),
     ]
     (directory / "config").write_text("".join(f"{k}\t\t{v}\n" for k, v in lines))
     (directory / "accounts").write_text(account + "\n")
-    (directory / "contacts").write_text("")
+    (directory / "contacts").write_text("".join(line + "\n" for line in contacts))
 
 
 @dataclass
@@ -94,6 +99,21 @@ class Baresip:
         """What it received (dec) or sent (enc), one WAV file per call, oldest first."""
         return sorted((self.directory / "rec").glob(f"dump-*-{kind}.wav"))
 
+    def heard(self, timeout: float = 5.0) -> list[Window]:
+        """The windows of what it received, once baresip has closed the file(s) (one
+        per call; several files of one call, should it start a new one, are joined)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            files = self.recordings()
+            parts = [read_samples(path) for path in files]
+            if parts and all(len(part) for part in parts):
+                return windows(np.concatenate(parts))
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self.extension} recorded {files} "
+                                     f"({[len(p) for p in parts]} samples):\n"
+                                     f"{self.log()[-3000:]}")
+            time.sleep(0.1)
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
@@ -117,6 +137,7 @@ class Baresip:
 @contextmanager
 def baresip_phone(work: Path, switch_port: int, extension: str, password: str, source: Path,
                   *, auto_answer: bool = False, apps: tuple[str, ...] = (),
+                  contacts: tuple[str, ...] = (),
                   lifetime: float = 60.0, register_timeout: float = 10.0,
                   ) -> Iterator[Baresip]:
     """A baresip registered as `extension`, sending `source` (8 kHz mono WAV) in calls;
@@ -129,7 +150,7 @@ def baresip_phone(work: Path, switch_port: int, extension: str, password: str, s
     if auto_answer:
         account += ";answermode=auto"
     write_config(directory, sip_port=sip_port, ctrl_port=ctrl_port, account=account,
-                 source=source, apps=apps)
+                 source=source, apps=apps, contacts=contacts)
     log_path = directory / "baresip.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen([binary, "-f", str(directory), "-t", str(int(lifetime))],

@@ -17,24 +17,36 @@ MD5_ONLY = 'auth_algorithms = ["MD5"]'
 
 
 @contextmanager
-def baresip_switch(tmp_path: Path, extra: str = MD5_ONLY) -> Iterator[SwitchProcess]:
+def baresip_switch(tmp_path: Path, extra: str = MD5_ONLY, *,
+                   mailboxes: dict[str, str] | None = None,
+                   ring_timeout: float = 30.0) -> Iterator[SwitchProcess]:
     """A `softswitch serve` with its own RTP port range (20000-29999, away from the
-    phones' 40000-58099)."""
+    phones' 40000-58099); `mailboxes` gives extensions voicemail, with their PINs."""
     port = free_port()
     data = tmp_path / "data"
     data.mkdir()
-    write_config(data / "softswitch.toml", port, extra=extra)
+    config = data / "softswitch.toml"
+    write_config(config, port, extra=extra)
+    text = config.read_text()
+    for extension, pin in (mailboxes or {}).items():
+        user = f'extension = "{extension}"\n'
+        assert text.count(user) == 1
+        text = text.replace(user, f'{user}voicemail = true\nvoicemail_pin = "{pin}"\n')
+    config.write_text(text)
     low = 20000 + 2 * random.randrange(0, 4500)
-    saved = os.environ.get("SOFTSWITCH_RTP_PORTS")
-    os.environ["SOFTSWITCH_RTP_PORTS"] = f"{low}-{low + 999}"
+    settings = {"SOFTSWITCH_RTP_PORTS": f"{low}-{low + 999}",
+                "SOFTSWITCH_RING_TIMEOUT": str(ring_timeout)}
+    saved = {key: os.environ.get(key) for key in settings}
+    os.environ.update(settings)
     proc = SwitchProcess(data, port)
     try:
         proc.start()
     finally:
-        if saved is None:
-            os.environ.pop("SOFTSWITCH_RTP_PORTS", None)
-        else:
-            os.environ["SOFTSWITCH_RTP_PORTS"] = saved
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
     try:
         yield proc
         assert proc.alive(), f"the switch died during the test:\n{proc.log()}"
