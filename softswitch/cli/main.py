@@ -83,9 +83,10 @@ def _print_new_users(console: Console, path: Path, config: Config) -> None:
     table = Table(title=f"Demo extensions written to {path} (shown once)")
     table.add_column("extension")
     table.add_column("password")
+    table.add_column("voicemail PIN")
     table.add_column("name")
     for user in config.users:
-        table.add_row(user.extension, user.password, user.name or "")
+        table.add_row(user.extension, user.password, user.voicemail_pin or "", user.name or "")
     console.print(table)
     for did in config.dids:
         console.print(f"Call {did.number}: {did.name or did.ivr or 'demo'}.")

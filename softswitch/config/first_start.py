@@ -25,7 +25,8 @@ def default_config_text(rng: random.Random) -> str:
         encoding="utf-8")
     users = "\n".join(
         f'[[users]]\nextension = "{ext}"\npassword = "{random_password(rng)}"\n'
-        f'name = "Extension {ext}"\n' for ext in DEMO_EXTENSIONS)
+        f'name = "Extension {ext}"\nvoicemail = true\n'
+        f'voicemail_pin = "{rng.randrange(10_000):04d}"\n' for ext in DEMO_EXTENSIONS)
     return Template(template).substitute(users=users)
 
 
