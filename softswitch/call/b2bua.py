@@ -147,6 +147,10 @@ class B2BUA:
         #: takes a caller the extension cannot answer (do-not-disturb, busy, no answer,
         #: no phone) and answers it itself (voicemail); None, or None returned: 486/480
         self.voicemail: Callable[[Diversion, float, float], list[Action] | None] | None = None
+        #: call parking (`parked_calls.ParkedCalls`): a REFER to the park code, answered
+        #: when it returns True; a new call to a parking slot, likewise
+        self.park: Callable[[TransactionId, Request, Leg, Leg, str], bool] | None = None
+        self.unpark: Callable[[Offered, str], bool] | None = None
 
     # -- counters ----------------------------------------------------------------------
 
@@ -185,6 +189,9 @@ class B2BUA:
         if self.pickup is not None and outbound is None and offered.number is None \
                 and self.pickup.target(number or "") is not None:
             self._pick_up(offered, number or "")
+            return self._take()
+        if self.unpark is not None and outbound is None and offered.number is None \
+                and self.unpark(offered, number or ""):
             return self._take()
         target = (RingExtension(outbound.number) if outbound is not None
                   else self.dial_plan.route(offered.number or number or ""))
@@ -533,6 +540,8 @@ class B2BUA:
         target = refer_target(request)
         if target is None:
             self._reply(tid, request, 400, "Bad Refer-To", leg=leg)
+            return
+        if self.park is not None and self.park(tid, request, leg, others[0], target):
             return
         routed = self.dial_plan.route(target)
         if isinstance(routed, Refuse):

@@ -32,6 +32,7 @@ from softswitch.runtime.control_edge import ControlEdge
 from softswitch.runtime.forwarding_edge import start_forwarding
 from softswitch.runtime.keepalive_edge import PingEdge, start_pings
 from softswitch.runtime.media_edge import MediaEdge
+from softswitch.runtime.parking_edge import ParkingEdge, start_parking
 from softswitch.runtime.rtp_ports import BoundPorts
 from softswitch.runtime.sip_driver import SipDriver
 from softswitch.runtime.supervision_edge import SupervisionEdge, start_supervision
@@ -105,6 +106,8 @@ class Switch:
         self.pings: PingEdge | None = None
         #: ad-hoc conference rooms ([conference] rooms)
         self.rooms: ConferenceEdge | None = None
+        #: call parking ([parking] slots and timeout, the park feature code)
+        self.parking: ParkingEdge | None = None
 
     async def start(self) -> None:
         config = self.config
@@ -163,6 +166,7 @@ class Switch:
         await start_forwarding(self, core, db, clock)
         self.pings = start_pings(self, core, registrar, clock, loop)
         self.rooms = start_conference(self, clock)
+        self.parking = start_parking(self, loop, clock)
         self.control = ControlEdge(self, clock)
         try:
             await self.control.start()
@@ -252,6 +256,8 @@ class Switch:
             self.supervision.stop()
         if self.pings is not None:
             self.pings.stop()
+        if self.parking is not None:
+            self.parking.stop()
         if self.call_center is not None:
             self.call_center.close()
         driver = self.driver

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.integration.call_tools import cdrs, events, sipp_callee, wait_for_idle
-from tests.integration.pbx_tools import SEND_BYE, dial, pbx_switch
+from tests.integration.pbx_tools import SEND_BYE, WAIT_BYE, dial, pbx_switch
 from tests.integration.rtp_phone import RtpPhone
 from tests.integration.sipp import SippResult, run_sipp
 from tests.integration.switch_process import USERS, SwitchProcess
@@ -74,15 +74,19 @@ _SIPP_AUDIO = """<nop>
 
 
 def dial_with_phone(switch: SwitchProcess, work: Path, user: str, number: str,
-                    phone: RtpPhone, hang_up_after_ms: int, timeout: float = 30) -> SippResult:
-    """SIPp signals (INVITE, ACK, BYE after the pause); `phone` carries the media: its
-    port is the one the SDP names, and it plays the pcap's audio itself."""
+                    phone: RtpPhone, hang_up_after_ms: int | None,
+                    timeout: float = 30) -> SippResult:
+    """SIPp signals (INVITE, ACK, BYE after the pause, or waits for the switch's BYE when
+    None); `phone` carries the media: its port is the one the SDP names, and it plays
+    the pcap's audio itself."""
+    ending = WAIT_BYE if hang_up_after_ms is None else SEND_BYE
+    pause = () if hang_up_after_ms is None else ("-d", str(hang_up_after_ms))
     return run_sipp("pbx_dial_and_wait_bye.xml", switch.port, work, service=number,
                     user=user, password=USERS[user], timeout=timeout,
-                    substitutions={"ENDING": SEND_BYE.replace("USER", user), "USER": user,
+                    substitutions={"ENDING": ending.replace("USER", user), "USER": user,
                                    "m=audio [media_port]": f"m=audio {phone.port}",
                                    _SIPP_AUDIO: ""},
-                    extra=("-d", str(hang_up_after_ms)))
+                    extra=pause)
 
 
 def _room_events(switch: SwitchProcess) -> list[tuple[str, str]]:
@@ -170,4 +174,61 @@ def test_a_closed_room_asks_for_its_pin_by_rfc_4733(tmp_path: Path) -> None:
             assert results and results[0].returncode == 0, results[0].explain()
         finally:
             phone.close()
+        assert _idle(wait_for_idle(switch)) == IDLE
+
+
+# -- parking -----------------------------------------------------------------------------
+
+def _wait_event(switch: SwitchProcess, call_id: str, kind: str, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if kind in events(switch, call_id):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _call_ids(switch: SwitchProcess, kind: str) -> list[str]:
+    import sqlite3
+    conn = sqlite3.connect(switch.data_dir / "softswitch.db")
+    try:
+        return [r[0] for r in conn.execute(
+            "SELECT call_id FROM events WHERE kind = ? ORDER BY seq", (kind,))]
+    finally:
+        conn.close()
+
+
+def test_a_refer_to_the_park_code_parks_the_caller_and_701_takes_it_back(
+        tmp_path: Path) -> None:
+    caller_phone, retriever_phone = RtpPhone(), RtpPhone()
+    caller_phone.talking = True
+    with pbx_switch(tmp_path) as switch, \
+            sipp_callee(switch, tmp_path, "park_parker.xml",
+                        extra=("-key", "switch", f"127.0.0.1:{switch.port}")) as parker:
+        try:
+            caller_phone.start()
+            retriever_phone.start()
+            thread, caller = in_background(lambda: dial_with_phone(
+                switch, tmp_path, "1001", "1002", caller_phone, hang_up_after_ms=None))
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and not _call_ids(switch, "call.parked"):
+                time.sleep(0.05)
+            [call_id] = _call_ids(switch, "call.parked")
+            assert parker.wait(15) == 0, parker.communicate()  # 202, NOTIFY 100/200, BYE
+            assert caller_phone.remote is not None  # music on hold reached the caller
+            _, retriever = in_background(lambda: dial_with_phone(
+                switch, tmp_path, "1003", "701", retriever_phone, hang_up_after_ms=2500))
+            assert _wait_event(switch, call_id, "call.retrieved", 10)
+            start = time.monotonic()
+            time.sleep(2.0)
+            assert retriever_phone.packets(start + 0.3, time.monotonic()) > 50
+            assert retriever_phone.energy(start + 0.3, time.monotonic()) > 300
+            thread.join(30)
+            assert caller and caller[0].returncode == 0, caller[0].explain()
+            assert retriever and retriever[0].returncode == 0, retriever[0].explain()
+        finally:
+            caller_phone.close()
+            retriever_phone.close()
+        kinds = events(switch, call_id)
+        assert kinds.index("call.parked") < kinds.index("call.retrieved"), kinds
         assert _idle(wait_for_idle(switch)) == IDLE
