@@ -505,6 +505,8 @@ class B2BUA:
                 self._cancel(other)
         call.winner = leg
         self._open_media(leg)
+        if anchor.media_open:  # the music it heard while the target rang stops
+            self._out.append(HoldMedia(transferor.id, anchor.id, False))
         self._out.append(BridgeMedia(anchor.id, leg.id))
         self._notify(transferor, 200)
         self._send_bye(transferor)
