@@ -758,6 +758,24 @@ class B2BUA:
     def _log(self, kind: str, call: Call, **fields: object) -> None:
         self._out.append(LogEvent(kind, dict(fields), call_id=call.call_id))
 
+    # -- from an operator (the control socket) ----------------------------------------
+
+    def call_by_id(self, call_id: str) -> Call | None:
+        """The live call the caller's Call-ID names."""
+        return next((call for call in self.calls.values()
+                     if call.call_id == call_id and call.state is not CallState.ENDED), None)
+
+    def hang_up(self, call_id: str, now: float, wall: float) -> list[Action] | None:
+        """End a call from outside: a ringing caller gets 487 and its callees a CANCEL,
+        every confirmed leg a BYE. None when there is no such live call."""
+        call = self.call_by_id(call_id)
+        if call is None:
+            return None
+        self._clock(now, wall)
+        if call.answered_at is None:
+            call.disposition = Disposition.CANCELLED
+        self._event(call, CallEvent.OPERATOR_HANGUP, None)
+        return self._take()
 
     # -- from the UA core: the caller's side --------------------------------------------
 

@@ -167,6 +167,9 @@ class CenterCall:
     language: str = "en"
     #: what to do when the current prompt ends: "bye", or "" to keep going
     after_prompt: str = ""
+    #: wall time the call began, and the number it was for (for the operators' list)
+    started_at: float = 0.0
+    dialled: str = ""
 
 
 def _destination(source: Source) -> Destination:
@@ -302,7 +305,8 @@ class CenterCalls:
         leg = self._answer(offered)
         if leg is None:
             return self.take()
-        call = CenterCall(request.call_id, leg, offered.user)
+        call = CenterCall(request.call_id, leg, offered.user, started_at=wall,
+                          dialled=number)
         self.calls[call.call_id] = call
         self._log("call.offered", call.call_id, caller=offered.user, callee=number,
                   target=type(target).__name__)
@@ -374,6 +378,45 @@ class CenterCalls:
             self._dial_extension(call, target.name)
         else:
             self._close_with(call, ("not_available",))
+
+    # -- from an operator (the control socket) ------------------------------------------
+
+    def adopt(self, leg: EndLeg, caller: str, dialled: str,
+              target: Answered | FeatureCall | str, now: float,
+              wall: float) -> list[CenterAction]:
+        """A party the switch called, who answered (a click-to-dial's first leg), becomes
+        a call here as if they had dialled `dialled`: an extension (str) is rung and
+        bridged, a DID runs its IVR or queue, a feature code runs."""
+        self._clock(now, wall)
+        leg.id = next(self._leg_ids)
+        call = CenterCall(leg.call_id, leg, caller, started_at=wall, dialled=dialled)
+        self.calls[call.call_id] = call
+        if leg.dialog is not None:
+            self._by_dialog[leg.dialog.id] = leg
+        self._by_leg[leg.id] = leg
+        self._open(leg)
+        self._log("call.offered", call.call_id, caller=caller, callee=dialled,
+                  target="originate")
+        if isinstance(target, str):
+            self._dial_extension(call, target)
+        elif isinstance(target, FeatureCall):
+            self._feature(call, target)
+        else:
+            self._answered(call, target)
+        return self.take()
+
+    def hang_up(self, call_id: str, now: float, wall: float) -> list[CenterAction] | None:
+        """End a call from outside: every leg is hung up or cancelled, the ACD told.
+        None when there is no such call."""
+        call = self.calls.get(call_id)
+        if call is None or call.phase == "ended":
+            return None
+        self._clock(now, wall)
+        center = self.center
+        if center is not None and call.queue:  # the ACD ignores a call it has let go
+            self._later.append(lambda: center.hangup(call.call_id))
+        self._end(call)
+        return self.take()
 
     # -- IVR ------------------------------------------------------------------------------
 
@@ -1024,7 +1067,6 @@ class CenterCalls:
                 watcher = self.calls.get(watcher_id)
                 if watcher is not None:
                     self._later.append(lambda w=watcher: self._end(w))
-
 
 
 __all__ = ["CALLBACK_PROMPTS", "SURVEY_TIMEOUT", "CenterAction", "CenterCall", "CenterCalls",

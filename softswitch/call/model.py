@@ -81,6 +81,7 @@ class CallEvent(Enum):
     TRANSFER_REQUESTED = "transfer requested"
     TRANSFEROR_LEFT = "transferor hung up"
     TRANSFER_FAILED = "no transfer target answered"
+    OPERATOR_HANGUP = "an operator ended the call"
     FORWARDED = "forwarded on busy or no answer"
     DIVERTED = "handed to voicemail on busy or no answer"
     TRANSFER_REPLACES = "attended transfer: REFER with Replaces"
@@ -139,6 +140,11 @@ CALL_TRANSITIONS: dict[tuple[CallState, CallEvent], Transition] = {
         (X.NOTIFY_TRANSFER_FAILED, X.HANG_UP_OTHERS), S.ENDED),
     **{(S.TRANSFERRING, event): Transition((X.CANCEL_CALLEES, X.HANG_UP_OTHERS), S.ENDED)
        for event in (E.CALLER_HUNG_UP, E.CALLEE_HUNG_UP, E.ACK_TIMEOUT)},
+    **{(state, E.OPERATOR_HANGUP): Transition((X.ANSWER_CANCEL, X.CANCEL_CALLEES), S.ENDED)
+       for state in (S.ROUTING, S.ALERTING)},
+    (S.ANSWERED, E.OPERATOR_HANGUP): Transition((X.HANG_UP_OTHERS,), S.ENDED),
+    (S.TRANSFERRING, E.OPERATOR_HANGUP): Transition(
+        (X.CANCEL_CALLEES, X.HANG_UP_OTHERS), S.ENDED),
     **{(state, E.FORWARDED): Transition((X.FORWARD,), state)
        for state in (S.ROUTING, S.ALERTING)},
     **{(state, E.DIVERTED): Transition((X.DIVERT,), S.ENDED)
@@ -157,6 +163,7 @@ ENDINGS: dict[CallEvent, tuple[Disposition | None, HangupSide | None]] = {
     E.ACK_TIMEOUT: (None, HangupSide.SWITCH),
     E.ALL_CALLEES_FAILED: (None, HangupSide.CALLEE),
     E.TRANSFER_FAILED: (None, HangupSide.SWITCH),
+    E.OPERATOR_HANGUP: (None, HangupSide.SWITCH),
     E.DIVERTED: (None, HangupSide.SWITCH),
     E.REPLACED: (None, HangupSide.SWITCH),
 }

@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from softswitch.call.actions import Action, LogEvent, PersistBindings, Respond
 from softswitch.call.b2bua import B2BUA, Offered
+from softswitch.call.call_control import Originator
 from softswitch.call.center_calls import CenterCalls
 from softswitch.call.conference_calls import ConferenceCalls
 from softswitch.call.dialplan import RingExtension
@@ -88,12 +89,14 @@ class UserAgentCore:
         self.registrations: TrunkRegistrations | None = None
         #: SUBSCRIBE/NOTIFY (message-summary, dialog); None answers SUBSCRIBE 489
         self.subscriptions: SubscriptionService | None = None
+        #: OPTIONS pings to registered contacts; set by the runtime when configured
+        self.keepalive: ContactPinger | None = None
         #: voicemail legs the switch answered itself (deposit, *97); set by the runtime
         self.voicemail: VoicemailCalls | None = None
         #: conference-room legs the switch answered itself; set by the runtime
         self.rooms: ConferenceCalls | None = None
-        #: OPTIONS pings to registered contacts; set by the runtime when configured
-        self.keepalive: ContactPinger | None = None
+        #: calls an operator starts (click-to-dial); set by the runtime
+        self.originator: Originator | None = None
 
     def handle(self, event: TransactionEvent, now: float, wall: float) -> list[Action]:
         """`now` is monotonic time (throttle, nonces); `wall` the epoch (bindings)."""
@@ -118,6 +121,12 @@ class UserAgentCore:
             if isinstance(event, ResponseReceived):
                 return keepalive.on_response(event.tid, event.response, now)
             return keepalive.on_timeout(event.tid, now)
+        originator = self.originator
+        if originator is not None and isinstance(
+                event, ResponseReceived | TransactionTimeout) and originator.owns(event.tid):
+            if isinstance(event, ResponseReceived):
+                return originator.on_response(event.tid, event.response, now, wall)
+            return originator.on_timeout(event.tid, now, wall)
         voicemail = self.voicemail
         if voicemail is not None:
             if isinstance(event, AckReceived):

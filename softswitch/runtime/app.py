@@ -28,10 +28,11 @@ from softswitch.config.model import Config
 from softswitch.runtime.call_center import CallCenter, build_call_center_acd
 from softswitch.runtime.center_edge import CenterEdge, start_center
 from softswitch.runtime.conference_edge import ConferenceEdge, start_conference
-from softswitch.runtime.control_edge import ControlEdge
+from softswitch.runtime.control_edge import CallControl, ControlEdge
 from softswitch.runtime.forwarding_edge import start_forwarding
 from softswitch.runtime.keepalive_edge import PingEdge, start_pings
 from softswitch.runtime.media_edge import MediaEdge
+from softswitch.runtime.operator_calls import OperatorCalls, connect_operator_calls
 from softswitch.runtime.parking_edge import ParkingEdge, start_parking
 from softswitch.runtime.rtp_ports import BoundPorts
 from softswitch.runtime.sip_driver import SipDriver
@@ -99,15 +100,18 @@ class Switch:
         self.call_center: CallCenter | None = None
         self.control: ControlEdge | None = None
         self.center_edge: CenterEdge | None = None
-        self.voicemail: VoicemailEdge | None = None
-        #: supervisors on agents' calls and queue recordings
-        self.supervision: SupervisionEdge | None = None
         #: OPTIONS pings to registered phones ([sip] options_ping_interval)
         self.pings: PingEdge | None = None
         #: ad-hoc conference rooms ([conference] rooms)
         self.rooms: ConferenceEdge | None = None
         #: call parking ([parking] slots and timeout, the park feature code)
         self.parking: ParkingEdge | None = None
+        self.voicemail: VoicemailEdge | None = None
+        #: supervisors on agents' calls and queue recordings
+        self.supervision: SupervisionEdge | None = None
+        #: the control socket's calls commands (list, hang up, originate)
+        self.operator_calls: OperatorCalls | None = None
+        self.call_control: CallControl | None = None
 
     async def start(self) -> None:
         config = self.config
@@ -161,12 +165,15 @@ class Switch:
                                       db.events, clock, loop)
         await self.call_center.restore(AgentSessionRepository(db.conn, db.writer))
         self.center_edge = start_center(self, loop, clock, registrar)
-        self.voicemail = await start_voicemail(self, loop, clock)
-        self.supervision = start_supervision(self, loop, clock)  # after voicemail
         await start_forwarding(self, core, db, clock)
         self.pings = start_pings(self, core, registrar, clock, loop)
         self.rooms = start_conference(self, clock)
         self.parking = start_parking(self, loop, clock)
+        self.voicemail = await start_voicemail(self, loop, clock)
+        self.supervision = start_supervision(self, loop, clock)  # after voicemail
+        self.operator_calls = connect_operator_calls(
+            self, loop, clock, lambda aor: registrar.lookup(aor, clock.wall()))
+        self.call_control = self.operator_calls
         self.control = ControlEdge(self, clock)
         try:
             await self.control.start()
@@ -250,14 +257,16 @@ class Switch:
             self.control = None
         if self.center_edge is not None:
             self.center_edge.stop()
-        if self.voicemail is not None:
-            self.voicemail.stop()
-        if self.supervision is not None:
-            self.supervision.stop()
         if self.pings is not None:
             self.pings.stop()
         if self.parking is not None:
             self.parking.stop()
+        if self.voicemail is not None:
+            self.voicemail.stop()
+        if self.supervision is not None:
+            self.supervision.stop()
+        if self.operator_calls is not None:
+            self.operator_calls.stop()
         if self.call_center is not None:
             self.call_center.close()
         driver = self.driver

@@ -142,15 +142,21 @@ def test_queue_status_shows_waiting_callers_agents_and_today() -> None:
     run(scenario())
 
 
-def test_calls_commands_are_unavailable_until_the_call_layer_connects() -> None:
+def test_calls_commands_answer_with_clear_errors_on_a_quiet_switch() -> None:
     async def scenario() -> None:
         async with running_switch() as switch:
+            assert switch.call_control is not None
             client = await LineClient.connect(switch.data_dir / "control.sock")
-            if getattr(switch, "call_control", None) is None:
-                for cmd, args in (("calls.list", {}), ("call.hangup", {"call_id": "x"}),
-                                  ("call.originate", {"from": "1001", "to": "1002"})):
-                    answer = await client.call(cmd, **args)
-                    assert answer["error"]["code"] == "unavailable", answer
+            assert (await client.call("calls.list"))["result"] == []
+            answer = await client.call("call.hangup", call_id="nope")
+            assert answer["error"]["code"] == "not_found", answer
+            answer = await client.call("call.originate", **{"from": "1999", "to": "1002"})
+            assert answer["error"] == {"code": "refused",
+                                       "message": "unknown extension 1999"}, answer
+            answer = await client.call("call.originate", **{"from": "1001", "to": "1002"})
+            assert answer["error"]["message"] == "extension 1001 is not registered"
+            answer = await client.call("call.originate", **{"from": "1001", "to": "4321"})
+            assert "no such number" in answer["error"]["message"]
             await client.close()
     run(scenario())
 
@@ -212,6 +218,11 @@ def test_a_slow_subscriber_is_dropped_while_others_continue() -> None:
             fast = await LineClient.connect(path)
             assert (await fast.call("subscribe", kinds=["load."]))["ok"]
             events = switch.database.events
+            for _ in range(200):  # the slow client's subscribe is read by then, or soon
+                if events.subscriber_count == 2:
+                    break
+                await asyncio.sleep(0.01)
+            assert events.subscriber_count == 2
             received = 0
             for batch in range(80):
                 for i in range(100):
@@ -246,6 +257,49 @@ def test_config_reload_refuses_a_broken_file_and_keeps_the_running_config() -> N
             assert switch.passwords["1004"] == "pw-1004"
             assert switch.call_center is not None
             assert "1004" in switch.call_center.acd.agents
+            await client.close()
+    run(scenario())
+
+
+CENTER = """
+[[queues]]
+name = "sales"
+wrap_up = 10
+
+[[agents]]
+id = "alice"
+extension = "1001"
+queues = [{ queue = "sales" }]
+"""
+
+
+def test_config_reload_reshapes_the_call_center_and_new_users_become_dialable() -> None:
+    async def scenario() -> None:
+        async with running_switch(extra=CENTER) as switch:
+            path = Path(switch.config.source)
+            client = await LineClient.connect(switch.data_dir / "control.sock")
+            assert (await client.call("agent.login", agent="alice"))["ok"]
+            grown = path.read_text().replace("wrap_up = 10", "wrap_up = 30").replace(
+                'queues = [{ queue = "sales" }]',
+                'queues = [{ queue = "sales" }, { queue = "support" }]')
+            grown += ('\n[[queues]]\nname = "support"\n'
+                      '[[agents]]\nid = "bob"\nextension = "1002"\n'
+                      'queues = [{ queue = "support" }]\n'
+                      '[[users]]\nextension = "1004"\npassword = "pw-1004-long"\n')
+            path.write_text(grown)
+            answer = await client.call("config.reload")
+            assert answer["ok"], answer
+            changes = answer["result"]["call_center"]
+            assert changes["queues_added"] == ["support"]
+            assert changes["queues_changed"] == ["sales"]
+            assert changes["agents_added"] == ["bob"]
+            assert "1004" not in switch.call_center.acd.agents  # users are not agents here
+            status = (await client.call("agent.status", agent="alice"))["result"]
+            assert status["status"] == "available"  # her session survived the reload
+            assert status["queues"] == ["sales", "support"]
+            assert (await client.call("queue.status", queue="support"))["ok"]
+            b2bua = switch.driver.core.b2bua
+            assert b2bua.dial_plan.route("1004").extension == "1004"
             await client.close()
     run(scenario())
 
