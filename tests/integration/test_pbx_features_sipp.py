@@ -216,7 +216,7 @@ def test_a_refer_to_the_park_code_parks_the_caller_and_701_takes_it_back(
             [call_id] = _call_ids(switch, "call.parked")
             assert parker.wait(15) == 0, parker.communicate()  # 202, NOTIFY 100/200, BYE
             assert caller_phone.remote is not None  # music on hold reached the caller
-            _, retriever = in_background(lambda: dial_with_phone(
+            retrieving, retriever = in_background(lambda: dial_with_phone(
                 switch, tmp_path, "1003", "701", retriever_phone, hang_up_after_ms=2500))
             assert _wait_event(switch, call_id, "call.retrieved", 10)
             start = time.monotonic()
@@ -224,6 +224,7 @@ def test_a_refer_to_the_park_code_parks_the_caller_and_701_takes_it_back(
             assert retriever_phone.packets(start + 0.3, time.monotonic()) > 50
             assert retriever_phone.energy(start + 0.3, time.monotonic()) > 300
             thread.join(30)
+            retrieving.join(30)  # its result lands when its SIPp has exited
             assert caller and caller[0].returncode == 0, caller[0].explain()
             assert retriever and retriever[0].returncode == 0, retriever[0].explain()
         finally:
