@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a Debian machine with Python, then runs the whole suite.
-# Debian packages: sip-tester (sipp), iproute2 (ip netns) and sipvicious (svcrack), installed
-# only where missing.
+# Debian packages: sip-tester (sipp), iproute2 (ip, for the loopback-only namespace),
+# sipvicious (svcrack, svwar) and baresip-core (a second softphone), installed only where
+# missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,7 @@ need=()
 command -v sipp >/dev/null 2>&1 || need+=(sip-tester)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v svcrack >/dev/null 2>&1 || need+=(sipvicious)
+command -v baresip >/dev/null 2>&1 || need+=(baresip-core)
 if ((${#need[@]})); then
     if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
     $SUDO apt-get update -qq

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from softswitch import __version__
+from softswitch.cli.control_client import data_dir_option, json_option, print_json, run
 from softswitch.config.model import Config
 from softswitch.errors import ConfigError
 
@@ -115,6 +116,33 @@ async def _serve(switch: object, console: Console) -> None:
 @main.group()
 def config() -> None:
     """Configuration files."""
+
+
+@config.command("reload")
+@data_dir_option
+@json_option
+def config_reload(data_dir: Path, as_json: bool) -> None:
+    """Make the running switch re-read its configuration file; calls carry on.
+
+    A file with errors is refused, with each error, and the running configuration kept.
+    """
+    result = run(data_dir, "config.reload")
+    if as_json:
+        print_json(result)
+    else:
+        click.echo("\n".join(["reloaded", *_changes(result)]))
+
+
+def _changes(result: dict[str, object], prefix: str = "") -> list[str]:
+    """What a reload reports, one line per non-empty item."""
+    lines: list[str] = []
+    for key, value in sorted(result.items()):
+        if isinstance(value, dict):
+            lines += _changes(value, f"{prefix}{key}.")
+        elif value not in ([], None, 0, ""):
+            shown = ", ".join(map(str, value)) if isinstance(value, list) else value
+            lines.append(f"  {prefix}{key}: {shown}")
+    return lines
 
 
 @config.command("check")

@@ -96,9 +96,11 @@ class SipConfig:
     default_expires: int = setting(3600, kind=INTEGER, convert=at_least(1))
     max_contacts: int = setting(10, kind=INTEGER, convert=at_least(1))
     nonce_lifetime: float = setting(300.0, kind=NUMBER, convert=positive_seconds)
-    #: digest algorithms offered, in order. Many phones and tools (SIPp, SIPVicious, older
-    #: desk phones) answer only the first challenge, so MD5 leads by default.
-    auth_algorithms: tuple[str, ...] = setting(("MD5", "SHA-256"), kind=STRING_LIST,
+    #: digest algorithms offered, one challenge each, in order. MD5 alone by default, as
+    #: Asterisk and FreeSWITCH do: SIPp and SIPVicious answer only the first challenge and
+    #: baresip 1.0 refuses a 401 that names any algorithm but MD5. Offer
+    #: ["SHA-256", "MD5"] where every phone takes the strongest it knows (RFC 8760).
+    auth_algorithms: tuple[str, ...] = setting(("MD5",), kind=STRING_LIST,
                                                convert=digest_algorithms)
     #: seconds between OPTIONS pings to every registered contact; 0 sends none
     options_ping_interval: float = setting(0.0, kind=NUMBER, convert=seconds)
