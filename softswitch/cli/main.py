@@ -170,6 +170,7 @@ main.add_command(__import__("softswitch.cli.queue", fromlist=["queue"]).queue)
 main.add_command(__import__("softswitch.cli.calls", fromlist=["calls"]).calls)
 main.add_command(__import__("softswitch.cli.user", fromlist=["user"]).user)
 main.add_command(__import__("softswitch.cli.wallboard", fromlist=["x"]).wallboard)
+main.add_command(__import__("softswitch.cli.recording", fromlist=["x"]).recording)
 
 if __name__ == "__main__":
     main()

@@ -9,7 +9,8 @@ never waits for it.
 
 The calls commands (`calls.list`, `call.hangup`, `call.originate`) go to the switch's
 `call_control` (see `CallControl`); while the call layer has not set one they answer
-`{"ok": false, "error": {"code": "unavailable", ...}}`.
+`{"ok": false, "error": {"code": "unavailable", ...}}`. `recording.pause` and
+`recording.resume` go to the switch's `supervision` (queue recordings).
 """
 
 from __future__ import annotations
@@ -127,6 +128,8 @@ class ControlEdge:
             "calls.list": self._calls_list,
             "call.hangup": self._call_hangup,
             "call.originate": self._call_originate,
+            "recording.pause": self._recording_pause,
+            "recording.resume": self._recording_resume,
             "config.reload": self._config_reload,
             "user.list": self._user_list,
             "user.add": self._user_add,
@@ -335,6 +338,21 @@ class ControlEdge:
         except ValueError as error:
             raise ControlError(protocol.REFUSED, str(error)) from None
         return {"call_id": call_id}
+
+    async def _recording_pause(self, args: dict[str, Any]) -> Any:
+        return self._pause_recording(args["call_id"], paused=True)
+
+    async def _recording_resume(self, args: dict[str, Any]) -> Any:
+        return self._pause_recording(args["call_id"], paused=False)
+
+    def _pause_recording(self, call_id: str, paused: bool) -> dict[str, Any]:
+        supervision = getattr(self.switch, "supervision", None)
+        if supervision is None:
+            raise ControlError(protocol.UNAVAILABLE, "call recording is not running")
+        if not supervision.pause(call_id, paused):
+            raise ControlError(protocol.NOT_FOUND, f"no recording running for call "
+                                                   f"{call_id!r}")
+        return {"call_id": call_id, "paused": paused}
 
     # configuration ------------------------------------------------------------------
 
