@@ -601,6 +601,10 @@ class CenterCalls:
         call = self.calls.get(effect.call_id)
         if call is not None and call.phase == "queue":
             said = announcement_prompts(effect.prompts, call.language)
+            # the log says what the caller heard, in their language (the ACD says tokens)
+            self._log("queue.announced", call.call_id, queue=call.queue,
+                      language=call.language, tokens=list(effect.prompts),
+                      prompts=list(self.resolve(said, call.language)))
             self._play(call, said, on_end="", loop_music=True)
 
     def start_music(self, effect: StartMusic) -> None:
