@@ -28,7 +28,9 @@ from softswitch.call.actions import (
 from softswitch.call.attended_transfer import Replaces, replaces_of
 from softswitch.call.cdr import CallRecord, Disposition, LegRecord
 from softswitch.call.dialplan import DialPlan, Refuse, RingExtension
+from softswitch.call.early_media import SESSION_PROGRESS, early_params
 from softswitch.call.forwarding import MAX_HOPS, Diversion, Forwarding, Reason
+from softswitch.call.late_offer import answer_in_ack, offer_body
 from softswitch.call.leg_media import SDP, answer_codecs, body_sdp, codecs_first, media_params
 from softswitch.call.location import Binding, contact_uri
 from softswitch.call.model import (
@@ -217,11 +219,8 @@ class B2BUA:
                 self._reply(offered.tid, request, 480, "Temporarily Unavailable")
             return self._take()
         try:
-            offer_sdp = body_sdp(request)
-            if offer_sdp is None:
-                self._reply(offered.tid, request, 488, "Not Acceptable Here (SDP offer needed)")
-                return self._take()
-            chosen = negotiate(offer_sdp, self.settings.codecs)
+            offer_sdp = body_sdp(request)  # None: a late offer, ours goes in the 200
+            chosen = None if offer_sdp is None else negotiate(offer_sdp, self.settings.codecs)
         except ProtocolError as error:
             self._reply(offered.tid, request, error.status if error.status >= 400 else 488,
                         None)
@@ -241,7 +240,8 @@ class B2BUA:
         self._callers[(request.call_id, request.from_.tag)] = caller
         self._reply(offered.tid, request, 100, "Trying", leg=None)
         self._log("call.offered", call, caller=call.caller, callee=call.callee)
-        preference = [chosen.codec.name, *(c.name for c in chosen.other_codecs)]
+        preference = ([] if chosen is None
+                      else [chosen.codec.name, *(c.name for c in chosen.other_codecs)])
         for binding in bindings:
             self._invite_callee(call, binding, preference,
                                 from_user=outbound.caller_id if outbound else None)
@@ -405,6 +405,8 @@ class B2BUA:
     def _send_ringing(self, call: Call, leg: Leg | None) -> None:
         caller = call.caller_leg
         assert caller is not None
+        if leg is not None and self._bridge_early(call, caller, leg):
+            return
         if not caller.rang:
             caller.rang = True
             self._reply(caller.tid, caller.invite, 180, "Ringing", leg=caller)
@@ -413,19 +415,24 @@ class B2BUA:
     def _connect(self, call: Call, leg: Leg | None) -> None:
         assert leg is not None
         caller = call.caller_leg
-        assert caller is not None and caller.offer is not None
+        assert caller is not None
         call.winner = leg
         for other in call.callees:
             if other is not leg:
                 self._cancel(other)
         assert leg.media is not None
-        capabilities = answer_codecs(caller.offer, self.settings.codecs, leg.media.codec)
-        answer = caller.sdp.answer(caller.offer, capabilities, caller.port)
-        caller.media = media_params(negotiate(caller.offer, capabilities))
+        if caller.offer is None:  # late offer: ours now, its answer in the ACK
+            body = offer_body(caller.sdp, caller.port, self._codecs_in([leg.media.codec]))
+            caller.answer_due = True
+        elif caller.early_sdp is not None:  # the 200 repeats the 183's answer
+            body = caller.early_sdp
+        else:
+            capabilities = answer_codecs(caller.offer, self.settings.codecs, leg.media.codec)
+            body = str(caller.sdp.answer(caller.offer, capabilities, caller.port)).encode()
+            caller.media = media_params(negotiate(caller.offer, capabilities))
         response = self.sip.response(caller.invite, 200, None, caller.local_tag,
                                   [("Contact", self.sip.contact(caller.destination)),
-                                   ("Allow", ALLOW), ("Content-Type", SDP)],
-                                  str(answer).encode())
+                                   ("Allow", ALLOW), ("Content-Type", SDP)], body)
         if not self._send_response(caller.tid, response):
             self._event(call, CallEvent.CALLER_LOST, None)
             return
@@ -440,8 +447,37 @@ class B2BUA:
         self._timers.cancel(call.key)
         self._open_media(caller)
         self._open_media(leg)
-        self._out.append(BridgeMedia(caller.id, leg.id))
+        if caller.media_open and call.early is not leg:
+            self._out.append(BridgeMedia(caller.id, leg.id))
         self._log("call.answered", call, contact=leg.peer)
+
+    def _bridge_early(self, call: Call, caller: Leg, leg: Leg) -> bool:
+        """A callee's 183 brought SDP: answer the caller's offer in our own 183 and
+        bridge the two legs now, so the caller hears the callee's early audio. True
+        when done (the caller then needs no 180); a late-offer caller only rings."""
+        early = call.early
+        if (early is not None and early.media_open) or leg.media is None \
+                or caller.offer is None or caller.state is not LegState.INVITING \
+                or call.state is not CallState.ALERTING:
+            return False
+        if caller.early_sdp is None:  # later early callees (forwarding) reuse the first
+            capabilities = answer_codecs(caller.offer, self.settings.codecs, leg.media.codec)
+            body = str(caller.sdp.answer(caller.offer, capabilities, caller.port)).encode()
+            response = self.sip.response(caller.invite, SESSION_PROGRESS, "Session Progress",
+                                         caller.local_tag,
+                                         [("Contact", self.sip.contact(caller.destination)),
+                                          ("Allow", ALLOW), ("Content-Type", SDP)], body)
+            if not self._send_response(caller.tid, response):
+                return False
+            caller.media = media_params(negotiate(caller.offer, capabilities))
+            caller.early_sdp = body
+            caller.rang = True
+        call.early = leg
+        self._open_media(caller)
+        self._open_media(leg)
+        self._out.append(BridgeMedia(caller.id, leg.id))
+        self._log("call.early_media", call, contact=leg.peer)
+        return True
 
     def _drop_late_callee(self, call: Call, leg: Leg | None) -> None:
         assert leg is not None
@@ -605,10 +641,11 @@ class B2BUA:
         self._log("call.forwarded", call, **{"from": was, "to": target,
                                              "reason": call.divert_reason or ""})
         caller = call.caller_leg
-        assert caller is not None and caller.offer is not None
+        assert caller is not None
         ringing = [c for c in call.callees if c.state is LegState.INVITING]
-        chosen = negotiate(caller.offer, self.settings.codecs)
-        preference = [chosen.codec.name, *(c.name for c in chosen.other_codecs)]
+        chosen = None if caller.offer is None else negotiate(caller.offer, self.settings.codecs)
+        preference = ([] if chosen is None
+                      else [chosen.codec.name, *(c.name for c in chosen.other_codecs)])
         before = len(call.callees)
         for binding in self._lookup(target):
             self._invite_callee(call, binding, preference)
@@ -802,7 +839,27 @@ class B2BUA:
         if leg.bye_pending:
             leg.bye_pending = False
             self._send_bye(leg)
+        elif leg.answer_due:
+            self._late_answer(leg, request)
         return self._take()
+
+    def _late_answer(self, leg: Leg, ack: Request) -> None:
+        """The ACK of a late-offer caller answers our offer: its media opens and joins
+        the callee's; without a usable answer the session cannot start: BYE all round."""
+        leg.answer_due = False
+        call = leg.call
+        params = answer_in_ack(ack, self.settings.codecs)
+        if params is None:
+            call.disposition = Disposition.FAILED
+            self._log("call.no_answer_sdp", call)
+            self._event(call, CallEvent.ACK_WITHOUT_ANSWER, leg)
+            self._send_bye(leg)
+            return
+        leg.media = params
+        self._open_media(leg)
+        winner = call.winner
+        if call.state is CallState.ANSWERED and winner is not None and winner.media_open:
+            self._out.append(BridgeMedia(leg.id, winner.id))
 
     def _tolerated_ack(self, request: Request, source: Source, now: float) -> Leg | None:
         """pyVoIP's ACK carries a fresh To tag: match Call-ID, From tag and CSeq number,
@@ -920,6 +977,8 @@ class B2BUA:
         status = response.status
         if status < 200:
             if status > 100 and leg.state is LegState.INVITING:
+                if leg.media is None:
+                    leg.media = early_params(response, self.settings.codecs)
                 self._event(leg.call, CallEvent.CALLEE_RINGING, leg)
             return self._take()
         if status < 300:
@@ -980,6 +1039,8 @@ class B2BUA:
             self._send_bye(leg)
             self._after_callee_failed(leg.call)
             return
+        if leg.media_open and params != leg.media:  # its early media moved
+            self._out.append(UpdateMedia(leg.id, params))
         leg.media = params
         self._event(leg.call, CallEvent.CALLEE_ANSWERED, leg)
 

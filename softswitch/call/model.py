@@ -58,6 +58,10 @@ class Leg:
     status: int | None = None  # the final status it gave or got
     rang: bool = False
     holding: bool = False  # its last offer put the call on hold
+    #: caller: the SDP answer its 183 carried (early media); the 200 repeats it
+    early_sdp: bytes | None = None
+    #: caller: a late offer (INVITE without SDP): our 200 offered, its ACK must answer
+    answer_due: bool = False
 
 
 class CallState(Enum):
@@ -86,6 +90,7 @@ class CallEvent(Enum):
     DIVERTED = "handed to voicemail on busy or no answer"
     TRANSFER_REPLACES = "attended transfer: REFER with Replaces"
     REPLACED = "an attended transfer took its party"
+    ACK_WITHOUT_ANSWER = "a late-offer caller's ACK brought no usable SDP answer"
 
 
 class Step(Enum):
@@ -151,6 +156,7 @@ CALL_TRANSITIONS: dict[tuple[CallState, CallEvent], Transition] = {
        for state in (S.ROUTING, S.ALERTING)},
     (S.ANSWERED, E.TRANSFER_REPLACES): Transition((X.REPLACE,), S.ANSWERED),
     (S.ANSWERED, E.REPLACED): Transition((X.HANG_UP_OTHERS,), S.ENDED),
+    (S.ANSWERED, E.ACK_WITHOUT_ANSWER): Transition((X.HANG_UP_OTHERS,), S.ENDED),
 }
 
 #: how the call ended, by the event that ended it (ALL_CALLEES_FAILED depends on status)
@@ -166,6 +172,7 @@ ENDINGS: dict[CallEvent, tuple[Disposition | None, HangupSide | None]] = {
     E.OPERATOR_HANGUP: (None, HangupSide.SWITCH),
     E.DIVERTED: (None, HangupSide.SWITCH),
     E.REPLACED: (None, HangupSide.SWITCH),
+    E.ACK_WITHOUT_ANSWER: (Disposition.FAILED, HangupSide.SWITCH),
 }
 
 
@@ -195,6 +202,8 @@ class Call:
     forwards: int = 0
     #: attended transfer: the leg of another call that takes the transferor's place
     replacement: Leg | None = None
+    #: the callee whose early media (183 with SDP) the caller hears before the answer
+    early: Leg | None = None
 
     @property
     def legs(self) -> list[Leg]:
