@@ -283,6 +283,20 @@ class Acd:
             effects += self._match_agent(self.agents[agent_id], now)
         return effects
 
+    def leave(self, call_id: str, target_kind: str, target: str,
+              now: float) -> list[Effect]:
+        """The caller chose to leave the line for another target (press 0: the queue's
+        voicemail): reported as an overflow by the caller's choice, not an abandon."""
+        caller = self.callers.get(call_id)
+        if caller is None or caller.phase == "bridged" or caller.callback is not None:
+            return self.hangup(call_id, now)
+        overflow = Emit("queue.overflow", {
+            "call_id": call_id, "queue": caller.queue, "reason": "caller",
+            "target_kind": target_kind, "target": target,
+            "wait": now - caller.enqueued_at, "at": now})
+        return [overflow if isinstance(e, Emit) and e.kind == "call.abandoned" else e
+                for e in self.hangup(call_id, now)]
+
     def request_callback(self, call_id: str, number: str, now: float) -> list[Effect]:
         """The caller hangs up but keeps their place; they are called back from the front."""
         caller = self.callers.get(call_id)

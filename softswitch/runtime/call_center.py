@@ -218,6 +218,10 @@ class CallCenter:
     def hangup(self, call_id: str) -> list[Effect]:
         return self._run(lambda now: self.acd.hangup(call_id, now))
 
+    def leave(self, call_id: str, target_kind: str, target: str) -> list[Effect]:
+        """The caller left the line for another target of their choosing (voicemail)."""
+        return self._run(lambda now: self.acd.leave(call_id, target_kind, target, now))
+
     def request_callback(self, call_id: str, number: str) -> list[Effect]:
         """The caller pressed for a callback: their place is kept, `number` dialled later."""
         return self._run(lambda now: self.acd.request_callback(call_id, number, now))
