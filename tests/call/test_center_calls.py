@@ -28,6 +28,8 @@ class QueueDesk:
 
     def __init__(self) -> None:
         self.queued: list[tuple[str, str]] = []
+        self.left: list[tuple[str, str, str]] = []
+        self.hung_up: list[str] = []
 
     def enqueue(self, call_id: str, queue: str, number: str = "", priority: int = 0,
                 skills: dict[str, int] | None = None) -> list[Any]:
@@ -35,10 +37,28 @@ class QueueDesk:
         return []
 
     def hangup(self, call_id: str) -> list[Any]:
+        self.hung_up.append(call_id)
+        return []
+
+    def leave(self, call_id: str, target_kind: str, target: str) -> list[Any]:
+        self.left.append((call_id, target_kind, target))
         return []
 
 
-def _queued_caller(digit: str) -> tuple[Network, CenterCalls, str]:
+class Mailbox:
+    """The voicemail side: which legs were handed over, for which mailbox."""
+
+    def __init__(self) -> None:
+        self.taken: list[tuple[int, str]] = []
+
+    def leave_message(self, leg: Any, mailbox: str, now: float,
+                      wall: float) -> list[Any] | None:
+        self.taken.append((leg.id, mailbox))
+        return []
+
+
+def _queued_caller(digit: str, desk: QueueDesk | None = None
+                   ) -> tuple[Network, CenterCalls, str]:
     net = Network()
     center = CenterCalls(layer=net.layer, route=lambda number, user: Answered("ivr", "main")
                          if number == "5000" else None,
@@ -46,7 +66,7 @@ def _queued_caller(digit: str) -> tuple[Network, CenterCalls, str]:
                          local={"udp": SWITCH}, domain="pbx.test",
                          settings=net.b2bua.settings, prompts=set(PromptLibrary()),
                          flows={"main": FLOW})
-    desk = QueueDesk()
+    desk = desk or QueueDesk()
     center.center = desk  # type: ignore[assignment]
     net.core.center = center
     net.phone("1003", 6003).call("5000")
@@ -92,3 +112,16 @@ def test_no_announcement_once_the_caller_has_left_the_queue() -> None:
     center.calls[call_id].phase = "bridged"
     center.play(PlayAnnouncement(call_id, ("queue-position", "1")))
     assert not [a for a in center.take() if isinstance(a, LogEvent)]
+
+
+def test_pressing_0_in_the_queue_leaves_the_line_for_the_queues_mailbox() -> None:
+    desk = QueueDesk()
+    net, center, call_id = _queued_caller("1", desk)
+    mailbox = Mailbox()
+    center.voicemail = mailbox
+    call = center.calls[call_id]
+    out = center.digit(call.caller.id, "0", net.clock.now(), 0.0)
+    assert mailbox.taken == [(call.caller.id, "support")]
+    # the ACD hears a choice to leave for voicemail, not a hang-up (no abandon)
+    assert desk.left == [(call_id, "voicemail", "support")] and desk.hung_up == []
+    assert "queue.voicemail" in [a.kind for a in out if isinstance(a, LogEvent)]
