@@ -45,6 +45,7 @@ from softswitch.call.center_route import (
     Refused,
     route_number,
 )
+from softswitch.call.late_offer import session_body, take_answer, waiting_params
 from softswitch.call.leg_media import SDP, body_sdp, media_params
 from softswitch.call.location import Binding, contact_uri
 from softswitch.call.ports import PortPool
@@ -146,6 +147,8 @@ class EndLeg:
     bye_tid: TransactionId | None = None
     agent: str = ""
     number: str = ""
+    #: a late offer: our 200 offered, the ACK must answer (late_offer.take_answer)
+    answer_due: bool = False
 
 
 @dataclass(eq=False)
@@ -323,11 +326,9 @@ class CenterCalls:
             if request.from_.tag is None or not request.contacts:
                 self._respond(offered.tid, request, 400, "Missing From tag or Contact")
                 return None
-            offer_sdp = body_sdp(request)
-            if offer_sdp is None:
-                self._respond(offered.tid, request, 488, "Not Acceptable Here (SDP offer needed)")
-                return None
-            negotiated = negotiate(offer_sdp, self.settings.codecs)
+            offer_sdp = body_sdp(request)  # None: a late offer, ours goes in the 200
+            negotiated = None if offer_sdp is None else negotiate(offer_sdp,
+                                                                   self.settings.codecs)
         except ProtocolError as error:
             self._respond(offered.tid, request, error.status if error.status >= 400 else 488)
             return None
@@ -340,11 +341,10 @@ class CenterCalls:
         leg = EndLeg(next(self._leg_ids), request.call_id, "caller", request, offered.tid,
                      destination, port, sdp, number=offered.user)
         tag = self._new_tag()
-        answer = sdp.answer(offer_sdp, list(self.settings.codecs), port)
         response = make_response(request, 200, None, to_tag=tag, headers=[
             ("Contact", self._contact(destination)), ("Allow", ALLOW + ", INFO"),
             ("Content-Type", SDP)])
-        response.body = str(answer).encode()
+        response.body = session_body(sdp, offer_sdp, self.settings.codecs, port)
         try:
             self.layer.respond(offered.tid, response, self._now)
         except TransactionError:
@@ -353,7 +353,9 @@ class CenterCalls:
         leg.dialog = Dialog.as_uas(request, response,
                                    parse_name_addr(self._contact(destination)))
         leg.state = "confirmed"
-        leg.media = media_params(negotiated)
+        leg.media = (waiting_params(self.settings.codecs) if negotiated is None
+                     else media_params(negotiated))
+        leg.answer_due = negotiated is None
         self._by_tid[offered.tid] = leg
         self._by_dialog[leg.dialog.id] = leg
         self._by_leg[leg.id] = leg
@@ -883,6 +885,11 @@ class CenterCalls:
         if leg is None:
             return None
         leg.acked = True
+        if leg.answer_due:
+            update = take_answer(leg, request, self.settings.codecs)
+            if update is None:  # no usable answer: the call cannot go on
+                return self.hang_up(leg.call_id, now, wall) or self.take()
+            self._out.append(update)
         return self.take()
 
     def on_cancel(self, tid: TransactionId, now: float, wall: float) -> list[CenterAction] | None:

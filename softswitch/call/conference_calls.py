@@ -32,6 +32,7 @@ from softswitch.call.conference import (
     RoomEvent,
     SendAway,
 )
+from softswitch.call.late_offer import session_body, take_answer, waiting_params
 from softswitch.call.leg_media import SDP, body_sdp, media_params
 from softswitch.call.ports import PortPool
 from softswitch.errors import ProtocolError
@@ -131,11 +132,9 @@ class ConferenceCalls:
             if request.from_.tag is None or not request.contacts:
                 self._respond(tid, request, 400, "Missing From tag or Contact")
                 return self._take()
-            offer_sdp = body_sdp(request)
-            if offer_sdp is None:
-                self._respond(tid, request, 488, "Not Acceptable Here (SDP offer needed)")
-                return self._take()
-            negotiated = negotiate(offer_sdp, self.settings.codecs)
+            offer_sdp = body_sdp(request)  # None: a late offer, ours goes in the 200
+            negotiated = None if offer_sdp is None else negotiate(offer_sdp,
+                                                                   self.settings.codecs)
         except ProtocolError as error:
             self._respond(tid, request, error.status if error.status >= 400 else 488)
             return self._take()
@@ -151,7 +150,7 @@ class ConferenceCalls:
         contact = self._contact(destination, number)
         response = make_response(request, 200, None, to_tag=tag, headers=[
             ("Contact", contact), ("Allow", ALLOW + ", INFO"), ("Content-Type", SDP)])
-        response.body = str(sdp.answer(offer_sdp, list(self.settings.codecs), port)).encode()
+        response.body = session_body(sdp, offer_sdp, self.settings.codecs, port)
         try:
             self.layer.respond(tid, response, now)
         except TransactionError:
@@ -160,7 +159,9 @@ class ConferenceCalls:
         leg = EndLeg(next(self._leg_ids), request.call_id, "conference", request, tid,
                      destination, port, sdp, state="confirmed", number=offered.user)
         leg.dialog = Dialog.as_uas(request, response, parse_name_addr(contact))
-        leg.media = media_params(negotiated)
+        leg.media = (waiting_params(self.settings.codecs) if negotiated is None
+                     else media_params(negotiated))
+        leg.answer_due = negotiated is None
         member = RoomLeg(leg, number, offered.user)
         self.legs[leg.id] = member
         self._by_tid[tid] = member
@@ -254,6 +255,13 @@ class ConferenceCalls:
         if member is None:
             return None
         member.leg.acked = True
+        if member.leg.answer_due:
+            update = take_answer(member.leg, request, self.settings.codecs)
+            if update is None:  # no usable answer: the session cannot start
+                self._now = now
+                self._hang_up(member)
+            else:
+                self._out.append(update)
         return self._take()
 
     def on_response(self, tid: TransactionId, status: int, now: float,

@@ -5,13 +5,17 @@ handles the same cases the same way."""
 
 from __future__ import annotations
 
-from softswitch.call.actions import MediaParams
+from typing import Protocol
+
+from softswitch.call.actions import MediaParams, UpdateMedia
 from softswitch.call.leg_media import SDP, body_sdp, media_params
 from softswitch.errors import ProtocolError
-from softswitch.sdp.negotiation import LocalSdp, SdpCodec, negotiate
+from softswitch.sdp.description import SessionDescription
+from softswitch.sdp.negotiation import TELEPHONE_EVENT, LocalSdp, SdpCodec, negotiate
 from softswitch.sip.message import Request
 
-__all__ = ["SDP", "answer_in_ack", "is_late_offer", "offer_body"]
+__all__ = ["SDP", "AwaitsAnswer", "answer_in_ack", "is_late_offer", "offer_body",
+           "session_body", "take_answer", "waiting_params"]
 
 
 def is_late_offer(invite: Request) -> bool:
@@ -36,3 +40,42 @@ def answer_in_ack(ack: Request,
         return media_params(negotiate(answer, list(codecs)))
     except ProtocolError:
         return None
+
+
+class AwaitsAnswer(Protocol):
+    """A leg the switch answered itself (center, voicemail, conference)."""
+
+    id: int
+    media: MediaParams | None
+    answer_due: bool
+
+
+def session_body(sdp: LocalSdp, offer: SessionDescription | None,
+                 codecs: tuple[SdpCodec, ...] | list[SdpCodec], port: int) -> bytes:
+    """The SDP of our 200: the answer to the caller's offer, or our own offer when its
+    INVITE had none."""
+    if offer is None:
+        return offer_body(sdp, port, list(codecs))
+    return str(sdp.answer(offer, list(codecs), port)).encode()
+
+
+def waiting_params(codecs: tuple[SdpCodec, ...] | list[SdpCodec]) -> MediaParams:
+    """What a late-offer leg's media opens with until the ACK answers: our first codec,
+    nowhere to send yet (the answer's address, or the first packet, tells)."""
+    audio = [c for c in codecs if c.name.lower() != TELEPHONE_EVENT]
+    events = [c for c in codecs if c.name.lower() == TELEPHONE_EVENT]
+    first = audio[0]
+    return MediaParams(first.name.upper(), first.payload_type,
+                       events[0].payload_type if events else None, None)
+
+
+def take_answer(leg: AwaitsAnswer, ack: Request,
+                codecs: tuple[SdpCodec, ...] | list[SdpCodec]) -> UpdateMedia | None:
+    """The ACK of a late-offer leg: the media update its answer brings, or None when it
+    brings no usable answer and the leg must be hung up."""
+    leg.answer_due = False
+    params = answer_in_ack(ack, codecs)
+    if params is None:
+        return None
+    leg.media = params
+    return UpdateMedia(leg.id, params)

@@ -25,6 +25,7 @@ from softswitch.call.actions import Action, CloseMedia, LogEvent, OpenMedia
 from softswitch.call.b2bua import ALLOW, CallSettings, Offered
 from softswitch.call.center_calls import EndLeg, PlayPrompts, StopPrompts
 from softswitch.call.feature_codes import Feature, FeatureTable
+from softswitch.call.late_offer import session_body, take_answer, waiting_params
 from softswitch.call.leg_media import SDP, body_sdp, media_params
 from softswitch.call.mailboxes import Mailboxes
 from softswitch.call.ports import PortPool
@@ -218,12 +219,9 @@ class VoicemailCalls:
             if request.from_.tag is None or not request.contacts:
                 self._respond(tid, request, 400, "Missing From tag or Contact", to_tag)
                 return None
-            offer_sdp = body_sdp(request)
-            if offer_sdp is None:
-                self._respond(tid, request, 488, "Not Acceptable Here (SDP offer needed)",
-                              to_tag)
-                return None
-            negotiated = negotiate(offer_sdp, self.settings.codecs)
+            offer_sdp = body_sdp(request)  # None: a late offer, ours goes in the 200
+            negotiated = None if offer_sdp is None else negotiate(offer_sdp,
+                                                                   self.settings.codecs)
         except ProtocolError as error:
             self._respond(tid, request, error.status if error.status >= 400 else 488,
                           to_tag=to_tag)
@@ -237,7 +235,7 @@ class VoicemailCalls:
         contact = self._contact(destination)
         response = make_response(request, 200, None, to_tag=tag, headers=[
             ("Contact", contact), ("Allow", ALLOW + ", INFO"), ("Content-Type", SDP)])
-        response.body = str(sdp.answer(offer_sdp, list(self.settings.codecs), port)).encode()
+        response.body = session_body(sdp, offer_sdp, self.settings.codecs, port)
         try:
             self.layer.respond(tid, response, self._now)
         except TransactionError:
@@ -246,7 +244,9 @@ class VoicemailCalls:
         leg = EndLeg(next(self._leg_ids), request.call_id, "voicemail", request, tid,
                      destination, port, sdp, state="confirmed", number=caller)
         leg.dialog = Dialog.as_uas(request, response, parse_name_addr(contact))
-        leg.media = media_params(negotiated)
+        leg.media = (waiting_params(self.settings.codecs) if negotiated is None
+                     else media_params(negotiated))
+        leg.answer_due = negotiated is None
         return leg
 
     # -- the ways in ---------------------------------------------------------------------
@@ -454,6 +454,13 @@ class VoicemailCalls:
         if vm is None:
             return None
         vm.leg.acked = True
+        if vm.leg.answer_due:
+            update = take_answer(vm.leg, request, self.settings.codecs)
+            if update is None:  # no usable answer: the session cannot start
+                self._clock(now, wall)
+                self._hang_up(vm)
+            else:
+                self._out.append(update)
         return self._take()
 
     def on_response(self, tid: TransactionId, status: int, now: float,

@@ -164,3 +164,55 @@ def test_late_offer_forwarded_on_no_answer_still_works() -> None:
     net.run(0.5)
     assert len(net.kinds(BridgeMedia)) == 1
     net.settle()
+
+
+# -- calls the switch answers itself (a conference room here; voicemail and the call
+# center share the same steps through late_offer.session_body/take_answer) -----------
+
+
+def _room_calls(net: Network):
+    from softswitch.call.conference import ConferenceRooms
+    from softswitch.call.conference_calls import ConferenceCalls
+    from tests.call.b2bua_network import SWITCH
+    calls = ConferenceCalls(layer=net.layer, rooms=ConferenceRooms(("800",), None),
+                            ports=net.ports, local={"udp": SWITCH},
+                            has_prompt=lambda name: True)
+    net.core.rooms = calls
+    return calls
+
+
+def test_a_room_answers_a_late_offer_and_takes_the_answer_from_the_ack() -> None:
+    from softswitch.call.actions import UpdateMedia
+    net = Network()
+    _room_calls(net)
+    alice = net.phone("1001", 5061)
+    alice.auto_ack = False
+    alice.call("800", body=b"")
+    net.run(0.5)
+    assert alice.statuses()[-1] == 200
+    ok = [r for r in alice.responses if r.status == 200][-1]
+    assert SessionDescription.parse(ok.body).media[0].port == net.kinds(OpenMedia)[0].port
+    assert net.kinds(OpenMedia)[0].params.remote is None  # nowhere to send before the ACK
+    _ack_with(alice, sdp_offer(41111, (DEFAULT_CODECS[1],)))
+    net.run(0.5)
+    [update] = net.kinds(UpdateMedia)
+    assert update.params.remote == ("127.0.0.1", 41111)
+    assert update.params.codec == DEFAULT_CODECS[1].name.upper()
+    alice.bye()
+    net.settle()
+    assert net.leaks() == NO_LEAKS
+
+
+def test_a_room_hangs_up_a_late_offer_whose_ack_has_no_answer() -> None:
+    net = Network()
+    rooms = _room_calls(net)
+    alice = net.phone("1001", 5061)
+    alice.auto_ack = False
+    alice.call("800", body=b"")
+    net.run(0.5)
+    _ack_with(alice, b"")
+    net.run(1)
+    assert any(e.request.method == "BYE" for e in alice.requests)
+    net.settle()
+    assert not rooms.legs
+    assert net.leaks() == NO_LEAKS
