@@ -41,6 +41,7 @@ class QueueLike(Protocol):
     join_empty: bool
     leave_when_empty: bool
     announce_position_every: float
+    handle_time: float
     required_skills: dict[str, int]
     vip: dict[str, int]
     prefix_skills: dict[str, dict[str, int]]
@@ -102,7 +103,8 @@ def queue_config(settings: QueueLike, tiers: tuple[Tier, ...] = ()) -> QueueConf
         priority_weight=settings.priority_weight, tier_wait=settings.tier_wait,
         skill_relax_every=settings.skill_relax_every, skill_floor=settings.skill_floor,
         sticky_seconds=settings.sticky_seconds,
-        announce_every=settings.announce_position_every)
+        announce_every=settings.announce_position_every,
+        handle_time=settings.handle_time)
 
 
 def agent_from(settings: AgentLike) -> Agent:

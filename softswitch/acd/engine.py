@@ -76,7 +76,8 @@ class Acd:
         if queue.name in self.matcher.queues:
             raise ValueError(f"queue {queue.name} already exists")
         self.matcher.add_queue(queue)
-        self.handle_times[queue.name] = HandleTime(default=self._default_aht)
+        self.handle_times[queue.name] = HandleTime(
+            default=queue.handle_time or self._default_aht)
 
     def set_tier(self, queue: str, tier: Tier, now: float) -> list[Effect]:
         """Add or change an agent's tier in a queue; a free agent may get a caller at once."""

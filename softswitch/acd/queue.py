@@ -71,6 +71,9 @@ class QueueConfig:
     skill_floor: int = 1
     sticky_seconds: float = 0.0
     announce_every: float = 0.0
+    #: the handle time (talk + wrap-up) wait estimates use until enough calls have been
+    #: measured; 0: announce no wait before then
+    handle_time: float = 0.0
 
     def __post_init__(self) -> None:
         if not self.name:

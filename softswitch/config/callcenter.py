@@ -174,6 +174,9 @@ class QueueSettings:
     leave_when_empty: bool = setting(False, kind=BOOLEAN)
     #: seconds between position/wait announcements; 0 = never
     announce_position_every: float = setting(0.0, kind=NUMBER, convert=seconds)
+    #: seconds of talk plus wrap-up the wait estimate assumes until 10 calls are measured
+    #: (0: callers hear no expected wait before then)
+    handle_time: float = setting(0.0, kind=NUMBER, convert=seconds)
     #: the prompt played while waiting
     music: str = setting("moh", kind=STRING, convert=non_empty)
     required_skills: dict[str, int] = setting(  # noqa: RUF009
