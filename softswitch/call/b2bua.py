@@ -33,6 +33,7 @@ from softswitch.call.forwarding import MAX_HOPS, Diversion, Forwarding, Reason
 from softswitch.call.late_offer import answer_in_ack, offer_body
 from softswitch.call.leg_media import SDP, answer_codecs, body_sdp, codecs_first, media_params
 from softswitch.call.location import Binding, contact_uri
+from softswitch.call.media_timeout import EVENT as MEDIA_TIMEOUT_EVENT
 from softswitch.call.model import (
     CALL_TRANSITIONS,
     ENDINGS,
@@ -812,6 +813,24 @@ class B2BUA:
         if call.answered_at is None:
             call.disposition = Disposition.CANCELLED
         self._event(call, CallEvent.OPERATOR_HANGUP, None)
+        return self._take()
+
+    def media_timeout(self, leg_id: int, now: float, wall: float) -> list[Action] | None:
+        """A leg's RTP and RTCP stopped (media_timeout.MediaWatch): an answered call,
+        neither side on hold, ends with BYE to every leg. [] when the silence is allowed
+        (ringing, hold, already ending); None when the leg is not one of ours."""
+        leg = next((leg for call in self.calls.values() for leg in call.legs
+                    if leg.id == leg_id), None)
+        if leg is None:
+            return None
+        call = leg.call
+        if leg.state is not LegState.CONFIRMED or call.state not in (
+                CallState.ANSWERED, CallState.TRANSFERRING) or any(
+                other.holding for other in call.live_legs()):
+            return []
+        self._clock(now, wall)
+        self._log(MEDIA_TIMEOUT_EVENT, call, leg=leg.id, role=leg.role.value, peer=leg.peer)
+        self._event(call, CallEvent.MEDIA_TIMEOUT, None)
         return self._take()
 
     # -- from the UA core: the caller's side --------------------------------------------

@@ -20,6 +20,8 @@ class HangupSide(Enum):
     CALLER = "caller"
     CALLEE = "callee"
     SWITCH = "switch"
+    #: the switch, because a leg's phone stopped sending RTP and RTCP (a dead phone)
+    MEDIA_TIMEOUT = "media_timeout"
 
 
 @dataclass(frozen=True)

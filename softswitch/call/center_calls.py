@@ -48,6 +48,8 @@ from softswitch.call.center_route import (
 from softswitch.call.late_offer import session_body, take_answer, waiting_params
 from softswitch.call.leg_media import SDP, body_sdp, media_params
 from softswitch.call.location import Binding, contact_uri
+from softswitch.call.media_timeout import EVENT as MEDIA_TIMEOUT_EVENT
+from softswitch.call.media_timeout import offer_holds
 from softswitch.call.ports import PortPool
 from softswitch.call.recording import Recordings
 from softswitch.call.supervisor import MODE_KEYS, Mode, Supervision
@@ -149,6 +151,8 @@ class EndLeg:
     number: str = ""
     #: a late offer: our 200 offered, the ACK must answer (late_offer.take_answer)
     answer_due: bool = False
+    #: its last re-INVITE put the call on hold: it may send no RTP meanwhile
+    holding: bool = False
 
 
 @dataclass(eq=False)
@@ -420,6 +424,25 @@ class CenterCalls:
             self._later.append(lambda: center.hangup(call.call_id))
         self._end(call)
         return self.take()
+
+    def media_timeout(self, leg_id: int, now: float,
+                      wall: float) -> list[CenterAction] | None:
+        """A leg's RTP and RTCP stopped (a dead phone): the call ends as an operator's
+        hang-up does, every leg a BYE and the ACD told, so an agent is never left on a
+        call that is gone. [] when the silence is allowed (not answered, on hold,
+        already ending); None when the leg is not one of ours."""
+        leg = self._by_leg.get(leg_id)
+        if leg is None:
+            return None
+        call = self.calls.get(leg.call_id)
+        if call is None or call.phase == "ended" or leg.state != "confirmed" or any(
+                other.holding for other in [call.caller, *call.agent_legs]
+                if other.state == "confirmed"):
+            return []
+        self._clock(now, wall)
+        self._log(MEDIA_TIMEOUT_EVENT, call.call_id, leg=leg.id, role=leg.kind,
+                  agent=leg.agent or None, queue=call.queue or None)
+        return self.hang_up(call.call_id, now, wall)
 
     # -- IVR ------------------------------------------------------------------------------
 
@@ -926,6 +949,7 @@ class CenterCalls:
             self._out.extend(pressed)
         elif request.method == "INVITE" and leg.media is not None:
             offer = body_sdp(request)
+            leg.holding = offer_holds(offer)
             body = (leg.sdp.answer(offer, list(self.settings.codecs), leg.port) if offer
                     else leg.sdp.offer(leg.port, list(self.settings.codecs)))
             self._respond(tid, request, 200, to_tag=tag, headers=[

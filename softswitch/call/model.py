@@ -91,6 +91,7 @@ class CallEvent(Enum):
     TRANSFER_REPLACES = "attended transfer: REFER with Replaces"
     REPLACED = "an attended transfer took its party"
     ACK_WITHOUT_ANSWER = "a late-offer caller's ACK brought no usable SDP answer"
+    MEDIA_TIMEOUT = "a confirmed leg sent no RTP or RTCP for the media timeout"
 
 
 class Step(Enum):
@@ -157,6 +158,9 @@ CALL_TRANSITIONS: dict[tuple[CallState, CallEvent], Transition] = {
     (S.ANSWERED, E.TRANSFER_REPLACES): Transition((X.REPLACE,), S.ANSWERED),
     (S.ANSWERED, E.REPLACED): Transition((X.HANG_UP_OTHERS,), S.ENDED),
     (S.ANSWERED, E.ACK_WITHOUT_ANSWER): Transition((X.HANG_UP_OTHERS,), S.ENDED),
+    (S.ANSWERED, E.MEDIA_TIMEOUT): Transition((X.HANG_UP_OTHERS,), S.ENDED),
+    (S.TRANSFERRING, E.MEDIA_TIMEOUT): Transition(
+        (X.CANCEL_CALLEES, X.HANG_UP_OTHERS), S.ENDED),
 }
 
 #: how the call ended, by the event that ended it (ALL_CALLEES_FAILED depends on status)
@@ -173,6 +177,7 @@ ENDINGS: dict[CallEvent, tuple[Disposition | None, HangupSide | None]] = {
     E.DIVERTED: (None, HangupSide.SWITCH),
     E.REPLACED: (None, HangupSide.SWITCH),
     E.ACK_WITHOUT_ANSWER: (Disposition.FAILED, HangupSide.SWITCH),
+    E.MEDIA_TIMEOUT: (None, HangupSide.MEDIA_TIMEOUT),
 }
 
 

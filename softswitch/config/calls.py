@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from softswitch.config.schema import NUMBER, STRING, setting
-from softswitch.config.values import one_line, positive_seconds
+from softswitch.config.values import one_line, positive_seconds, seconds
 
 
 def port_range(value: str) -> tuple[int, int]:
@@ -32,3 +32,8 @@ class CallsConfig:
     rtp_ports: tuple[int, int] = setting((20000, 29999), kind=STRING, convert=port_range)
     #: the address our SDP offers; empty: the address of the first SIP listener
     media_address: str = setting("", kind=STRING, convert=address_or_empty)
+    #: seconds without RTP or RTCP from an answered leg (not on hold) before its call is
+    #: ended (BYE, `call.media_timeout`): a phone that died mid-call. 0: off, the default
+    #: here so phones that send no audio (SIPp scenarios) are not cut off; the
+    #: first-start file sets 60
+    media_timeout: float = setting(0.0, kind=NUMBER, convert=seconds)

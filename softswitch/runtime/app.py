@@ -32,6 +32,7 @@ from softswitch.runtime.control_edge import CallControl, ControlEdge
 from softswitch.runtime.forwarding_edge import start_forwarding
 from softswitch.runtime.keepalive_edge import PingEdge, start_pings
 from softswitch.runtime.media_edge import MediaEdge
+from softswitch.runtime.media_timeout_edge import MediaTimeoutEdge, start_media_timeout
 from softswitch.runtime.operator_calls import OperatorCalls, connect_operator_calls
 from softswitch.runtime.parking_edge import ParkingEdge, start_parking
 from softswitch.runtime.rtp_ports import BoundPorts
@@ -112,6 +113,8 @@ class Switch:
         #: the control socket's calls commands (list, hang up, originate)
         self.operator_calls: OperatorCalls | None = None
         self.call_control: CallControl | None = None
+        #: calls whose phone went silent are ended ([calls] media_timeout)
+        self.media_timeout: MediaTimeoutEdge | None = None
 
     async def start(self) -> None:
         config = self.config
@@ -174,6 +177,7 @@ class Switch:
         self.operator_calls = connect_operator_calls(
             self, loop, clock, lambda aor: registrar.lookup(aor, clock.wall()))
         self.call_control = self.operator_calls
+        self.media_timeout = start_media_timeout(self, clock, loop)
         self.control = ControlEdge(self, clock)
         try:
             await self.control.start()
@@ -259,6 +263,8 @@ class Switch:
             self.center_edge.stop()
         if self.pings is not None:
             self.pings.stop()
+        if self.media_timeout is not None:
+            self.media_timeout.stop()
         if self.parking is not None:
             self.parking.stop()
         if self.voicemail is not None:

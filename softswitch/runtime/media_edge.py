@@ -66,6 +66,8 @@ class _MediaLeg:
     event_to: int = 0
     #: key presses on a leg that ends on the switch (no partner to relay them to)
     dtmf: DtmfReceiver | None = None
+    #: when its last RTP or RTCP packet came (or it opened): the media timeout's input
+    heard_at: float = 0.0
 
 
 class MediaListener(Protocol):
@@ -127,7 +129,8 @@ class MediaEdge:
                              telephone_event_pt=params.telephone_event_pt,
                              rtcp_interval=self._rtcp_interval,
                              wall_offset=self._clock.wall() - self._clock.now())
-        leg = _MediaLeg(action.leg, action.port, rtp, rtcp, session, channel, codec)
+        leg = _MediaLeg(action.leg, action.port, rtp, rtcp, session, channel, codec,
+                        heard_at=self._clock.now())
         self._legs[action.leg] = leg
         self._by_channel[channel] = leg
         self._loop.add_reader(rtp.fileno(), self._on_rtp, leg)
@@ -269,6 +272,10 @@ class MediaEdge:
         if not self._legs:
             self._stop_ticker()
 
+    def last_heard(self) -> dict[int, float]:
+        """Each open leg's last RTP or RTCP arrival (its opening if none came yet)."""
+        return {leg.leg: leg.heard_at for leg in self._legs.values()}
+
     def take_quality(self, leg: int) -> dict[str, Any] | None:
         """The RTCP quality of a closed leg (once), for its CDR."""
         return self._qualities.pop(leg, None)
@@ -289,6 +296,7 @@ class MediaEdge:
             packet = session.receive(data, addr, now)
             if packet is None:
                 continue
+            leg.heard_at = now
             if packet.payload_type != session.payload_type:
                 if packet.payload_type == session.telephone_event_pt and leg.dtmf is not None \
                         and leg.partner is None:
@@ -330,7 +338,8 @@ class MediaEdge:
                 data, addr = leg.rtcp.recvfrom(2048)
             except OSError:
                 return
-            leg.session.receive_rtcp(data, addr, now)
+            if leg.session.receive_rtcp(data, addr, now):
+                leg.heard_at = now
 
     def _send_audio(self, leg: _MediaLeg | None, payload: bytes, now: float) -> None:
         if leg is None:
