@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from softswitch.call.cdr import CallRecord
 from softswitch.call.registrar import BindingChange
+from softswitch.call.ringback import Ringback
 from softswitch.sip.message import Response
 from softswitch.sip.transaction_events import TransactionId
 
@@ -86,4 +87,4 @@ class WriteCallRecord:
 
 
 Action = (Respond | PersistBindings | LogEvent | OpenMedia | UpdateMedia | BridgeMedia
-          | HoldMedia | CloseMedia | WriteCallRecord)
+          | HoldMedia | CloseMedia | WriteCallRecord | Ringback)

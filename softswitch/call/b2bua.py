@@ -49,6 +49,7 @@ from softswitch.call.model import (
 )
 from softswitch.call.pickup import PickupGroups, Refusal, RingingCall
 from softswitch.call.ports import PortPool
+from softswitch.call.ringback import Ringback, RingbackMode
 from softswitch.call.signalling import ALLOW, Signalling
 from softswitch.call.transfer import refer_target, transfer_notify
 from softswitch.call.trunks import Outbound, authorized_invite
@@ -72,6 +73,8 @@ class CallSettings:
     #: the address phones reach our RTP ports at (the listener's, or a configured one)
     media_address: str = "127.0.0.1"
     codecs: tuple[SdpCodec, ...] = DEFAULT_CODECS
+    #: who makes the ringing a caller hears while callees ring (`[calls] ringback`)
+    ringback: RingbackMode = RingbackMode.PHONE
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,8 @@ class B2BUA:
         #: callee legs to a carrier, by leg id, until their challenge is answered
         self._trunk_legs: dict[int, Outbound] = {}
         self._timers: Deadlines[int] = Deadlines()
+        #: caller legs hearing the switch's ringback tone
+        self._ringback: set[int] = set()
         self._out: list[Action] = []
         self._now = 0.0
         self._wall = 0.0
@@ -408,6 +413,8 @@ class B2BUA:
         assert caller is not None
         if leg is not None and self._bridge_early(call, caller, leg):
             return
+        if self._ring_back(call, caller):
+            return
         if not caller.rang:
             caller.rang = True
             self._reply(caller.tid, caller.invite, 180, "Ringing", leg=caller)
@@ -448,6 +455,7 @@ class B2BUA:
         self._timers.cancel(call.key)
         self._open_media(caller)
         self._open_media(leg)
+        self._stop_ring_back(caller)
         if caller.media_open and call.early is not leg:
             self._out.append(BridgeMedia(caller.id, leg.id))
         self._log("call.answered", call, contact=leg.peer)
@@ -461,24 +469,57 @@ class B2BUA:
                 or caller.offer is None or caller.state is not LegState.INVITING \
                 or call.state is not CallState.ALERTING:
             return False
-        if caller.early_sdp is None:  # later early callees (forwarding) reuse the first
-            capabilities = answer_codecs(caller.offer, self.settings.codecs, leg.media.codec)
-            body = str(caller.sdp.answer(caller.offer, capabilities, caller.port)).encode()
-            response = self.sip.response(caller.invite, SESSION_PROGRESS, "Session Progress",
-                                         caller.local_tag,
-                                         [("Contact", self.sip.contact(caller.destination)),
-                                          ("Allow", ALLOW), ("Content-Type", SDP)], body)
-            if not self._send_response(caller.tid, response):
-                return False
-            caller.media = media_params(negotiate(caller.offer, capabilities))
-            caller.early_sdp = body
-            caller.rang = True
+        if not self._answer_early(caller, leg.media.codec):
+            return False
         call.early = leg
         self._open_media(caller)
         self._open_media(leg)
+        self._stop_ring_back(caller)
         self._out.append(BridgeMedia(caller.id, leg.id))
         self._log("call.early_media", call, contact=leg.peer)
         return True
+
+    def _answer_early(self, caller: Leg, codec: str | None) -> bool:
+        """Our 183 answering the caller's offer, sent once: later early media (the
+        switch's ringback, forwarded callees) reuse it, and so does the 200."""
+        if caller.early_sdp is not None:
+            return True
+        assert caller.offer is not None
+        capabilities = answer_codecs(caller.offer, self.settings.codecs, codec)
+        body = str(caller.sdp.answer(caller.offer, capabilities, caller.port)).encode()
+        response = self.sip.response(caller.invite, SESSION_PROGRESS, "Session Progress",
+                                     caller.local_tag,
+                                     [("Contact", self.sip.contact(caller.destination)),
+                                      ("Allow", ALLOW), ("Content-Type", SDP)], body)
+        if not self._send_response(caller.tid, response):
+            return False
+        caller.media = media_params(negotiate(caller.offer, capabilities))
+        caller.early_sdp = body
+        caller.rang = True
+        return True
+
+    def _ring_back(self, call: Call, caller: Leg) -> bool:
+        """`[calls] ringback = "switch"`: the caller hears the switch's tone as early
+        media while callees ring, until one answers or brings early media of its own.
+        True when it does (no 180 then); a late-offer caller has no offer to answer in a
+        183 and gets the plain 180."""
+        if self.settings.ringback is not RingbackMode.SWITCH or caller.offer is None \
+                or caller.state is not LegState.INVITING or call.state is not CallState.ALERTING:
+            return False
+        if caller.id in self._ringback:  # a forwarded or forked callee rings too
+            return True
+        if caller.media_open or not self._answer_early(caller, None):
+            return False
+        self._open_media(caller)
+        self._ringback.add(caller.id)
+        self._out.append(Ringback(caller.id, True))
+        self._log("call.ringing", call, ringback=RingbackMode.SWITCH.value)  # lamps: early
+        return True
+
+    def _stop_ring_back(self, caller: Leg) -> None:
+        if caller.id in self._ringback:
+            self._ringback.discard(caller.id)
+            self._out.append(Ringback(caller.id, False))
 
     def _drop_late_callee(self, call: Call, leg: Leg | None) -> None:
         assert leg is not None
@@ -759,6 +800,7 @@ class B2BUA:
             return
         leg.state = LegState.ENDED
         self._trunk_legs.pop(leg.id, None)
+        self._ringback.discard(leg.id)
         self._close_media(leg)
         self.ports.release(leg.port)
         for tid in (leg.tid, leg.bye_tid):
@@ -831,6 +873,7 @@ class B2BUA:
         self._clock(now, wall)
         self._log(MEDIA_TIMEOUT_EVENT, call, leg=leg.id, role=leg.role.value, peer=leg.peer)
         self._event(call, CallEvent.MEDIA_TIMEOUT, None)
+        self._leg_ended(leg)  # a dead phone answers no BYE: the record need not wait 32 s
         return self._take()
 
     # -- from the UA core: the caller's side --------------------------------------------

@@ -1,9 +1,11 @@
-"""The `[calls]` section: how long phones ring, where RTP lives, what address SDP names."""
+"""The `[calls]` section: how long phones ring, where RTP lives, what address SDP names,
+who plays the ringing a caller hears."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from softswitch.call.ringback import RingbackMode, ringback_mode
 from softswitch.config.schema import NUMBER, STRING, setting
 from softswitch.config.values import one_line, positive_seconds, seconds
 
@@ -37,3 +39,7 @@ class CallsConfig:
     #: here so phones that send no audio (SIPp scenarios) are not cut off; the
     #: first-start file sets 60
     media_timeout: float = setting(0.0, kind=NUMBER, convert=seconds)
+    #: "phone": callers get 180 and their phone rings itself; "switch": a 183 with the
+    #: switch's SDP and its ringback tone (425 Hz, 1 s on, 4 s off) as early media
+    ringback: RingbackMode = setting(  # noqa: RUF009 (an enum member: immutable)
+        RingbackMode.PHONE, kind=STRING, convert=ringback_mode)

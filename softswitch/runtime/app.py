@@ -35,6 +35,7 @@ from softswitch.runtime.media_edge import MediaEdge
 from softswitch.runtime.media_timeout_edge import MediaTimeoutEdge, start_media_timeout
 from softswitch.runtime.operator_calls import OperatorCalls, connect_operator_calls
 from softswitch.runtime.parking_edge import ParkingEdge, start_parking
+from softswitch.runtime.ringback_edge import RingbackEdge
 from softswitch.runtime.rtp_ports import BoundPorts
 from softswitch.runtime.sip_driver import SipDriver
 from softswitch.runtime.supervision_edge import SupervisionEdge, start_supervision
@@ -87,6 +88,7 @@ class Switch:
                   if config.calls.media_address else {}),
                **settings_from_environment(os.environ)}
         self.calls = calls or CallSettings(
+            ringback=config.calls.ringback,
             **{k: v for k, v in env.items() if k in ("ring_timeout", "media_address")})
         self._explicit_media_address = calls is not None or "media_address" in env
         self.rtp_range = rtp_ports or env.get("rtp_ports", config.calls.rtp_ports)
@@ -107,6 +109,8 @@ class Switch:
         self.rooms: ConferenceEdge | None = None
         #: call parking ([parking] slots and timeout, the park feature code)
         self.parking: ParkingEdge | None = None
+        #: the switch's ringback tone ([calls] ringback = "switch")
+        self.ringback: RingbackEdge | None = None
         self.voicemail: VoicemailEdge | None = None
         #: supervisors on agents' calls and queue recordings
         self.supervision: SupervisionEdge | None = None
@@ -202,6 +206,7 @@ class Switch:
         self.ports = ports = BoundPorts(settings.media_address, *self.rtp_range)
         assert self.driver is not None
         self.media = self.driver.media = MediaEdge(loop, clock, ports)
+        self.ringback = RingbackEdge(self.driver, self.media)
         core.b2bua = B2BUA(
             layer=layer, dial_plan=DialPlan.for_extensions(passwords),
             lookup=lambda aor: registrar.lookup(aor, clock.wall()), ports=ports,

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from softswitch.call.ringback import RingbackMode
 from softswitch.config import parse_config
 from softswitch.errors import ConfigError
 
@@ -24,3 +25,13 @@ def test_calls_errors_name_line_and_key(text: str, line: int, key: str) -> None:
     with pytest.raises(ConfigError) as info:
         parse_config(text, "x.toml")
     assert f"x.toml:{line}: {key}:" in str(info.value)
+
+
+def test_ringback_is_the_phone_s_unless_the_switch_is_named() -> None:
+    assert parse_config("", "x.toml").calls.ringback is RingbackMode.PHONE
+    calls = parse_config('[calls]\nringback = "switch"\n', "x.toml").calls
+    assert calls.ringback is RingbackMode.SWITCH
+    with pytest.raises(ConfigError) as info:
+        parse_config('[calls]\n\nringback = "tone"\n', "x.toml")
+    assert 'x.toml:3: calls.ringback:' in str(info.value)
+    assert '"phone", "switch"' in str(info.value)
