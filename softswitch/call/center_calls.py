@@ -442,7 +442,9 @@ class CenterCalls:
         self._clock(now, wall)
         self._log(MEDIA_TIMEOUT_EVENT, call.call_id, leg=leg.id, role=leg.kind,
                   agent=leg.agent or None, queue=call.queue or None)
-        return self.hang_up(call.call_id, now, wall)
+        ended = self.hang_up(call.call_id, now, wall) or []
+        self._leg_ended(leg)  # a dead phone answers no BYE: its port is free at once
+        return ended + self.take()
 
     # -- IVR ------------------------------------------------------------------------------
 

@@ -99,3 +99,15 @@ def test_a_queued_caller_whose_phone_died_leaves_the_queue() -> None:
     assert out and "call.media_timeout" in _kinds(out)
     net.run(1)
     assert desk.hung_up == [call_id] and _byes(caller) == 1
+
+
+def test_a_dead_agent_phone_is_not_waited_for() -> None:
+    net, center, desk, call_id, caller, agent = _bridged_to_agent()
+    del net.phones[agent.address]  # nothing it is sent arrives, its BYE is never answered
+    bridged = center.calls[call_id].bridged
+    assert bridged is not None
+    assert center.media_timeout(bridged.id, net.clock.now(), 0.0)
+    assert bridged.state == "ended"
+    net.run(1)
+    assert _byes(caller) == 1 and desk.hung_up == [call_id]
+    assert call_id not in center.calls and net.ports.in_use == 0
