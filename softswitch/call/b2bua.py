@@ -508,7 +508,8 @@ class B2BUA:
             return False
         if caller.id in self._ringback:  # a forwarded or forked callee rings too
             return True
-        if caller.media_open or not self._answer_early(caller, None):
+        early = call.early  # a callee's early media is heard instead, while it lasts
+        if (early is not None and early.media_open) or not self._answer_early(caller, None):
             return False
         self._open_media(caller)
         self._ringback.add(caller.id)

@@ -173,3 +173,43 @@ def test_late_offer_caller_gets_the_180() -> None:
     alice.cancel()
     net.settle()
     assert net.leaks() == NO_LEAKS
+
+
+def test_no_answer_to_voicemail_closes_the_tone_s_channel() -> None:
+    net = _switch_rings(Network(ring_timeout=10))
+    diverted: list[str] = []
+    net.b2bua.voicemail = lambda diversion, now, wall: diverted.append(
+        diversion.mailbox) or []
+    alice, bob, caller = _ringing(net)
+    net.run(10.5)
+    assert diverted == ["1002"] and len(bob.cancels) == 1
+    assert 480 not in alice.statuses()  # the voicemail answers it
+    assert CloseMedia(caller) in net.kinds(CloseMedia)
+    assert not net.b2bua._ringback
+
+
+def test_the_tone_comes_back_when_an_early_media_callee_is_forwarded_away() -> None:
+    net = _switch_rings(Network(ring_timeout=10))
+    net.b2bua.forwarding = Forwarding({"1002": ForwardRules(no_answer="1003")})
+    alice, bob = net.phone("1001", 5061), net.phone("1002", 5062)
+    carol = net.phone("1003", 5063)
+    alice.call("1002")
+    net.run(0.5)
+    _progress(bob, sdp_offer(30001))  # bob's announcement, bridged: no tone
+    net.run(0.5)
+    assert not net.kinds(Ringback) and len(net.kinds(BridgeMedia)) == 1
+    caller = next(o.leg for o in net.kinds(OpenMedia) if o.params.remote != ("127.0.0.1",
+                                                                             30001))
+    net.run(10.5)
+    assert len(bob.cancels) == 1 and len(carol.invites()) == 1
+    carol.answer(180)
+    net.run(0.5)
+    assert net.kinds(Ringback) == [Ringback(caller, True)]
+    assert [r.status for r in alice.responses].count(183) == 1
+    carol.answer(200)
+    net.run(0.5)
+    assert net.kinds(Ringback)[-1] == Ringback(caller, False)
+    assert alice.statuses()[-1] == 200
+    alice.bye()
+    net.settle()
+    assert net.leaks() == NO_LEAKS
