@@ -168,7 +168,8 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", choices=[b.name for b in BENCHMARKS])
     parser.add_argument("--json", type=Path, default=Path("bench/results/latest.json"))
     args = parser.parse_args()
-    console = Console()
+    # a file or a pipe gets the full table too, not one squeezed to 80 columns
+    console = Console() if sys.stdout.isatty() else Console(width=150)
     chosen = [b for b in BENCHMARKS if not args.only or b.name in args.only]
     reports: dict[str, Any] = {}
     table = Table(title="softswitch benchmarks")
