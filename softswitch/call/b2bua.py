@@ -32,7 +32,7 @@ from softswitch.call.early_media import SESSION_PROGRESS, early_params
 from softswitch.call.forwarding import MAX_HOPS, Diversion, Forwarding, Reason
 from softswitch.call.late_offer import answer_in_ack, offer_body
 from softswitch.call.leg_media import SDP, answer_codecs, body_sdp, codecs_first, media_params
-from softswitch.call.location import Binding, contact_uri
+from softswitch.call.location import Binding, binding_destination, contact_uri
 from softswitch.call.media_timeout import EVENT as MEDIA_TIMEOUT_EVENT
 from softswitch.call.model import (
     CALL_TRANSITIONS,
@@ -58,7 +58,7 @@ from softswitch.sdp.negotiation import DEFAULT_CODECS, LocalSdp, SdpCodec, negot
 from softswitch.sip.dialog import Dialog, DialogError, DialogId, new_tag
 from softswitch.sip.headers import parse_name_addr
 from softswitch.sip.message import Request, Response
-from softswitch.sip.routing import Destination, Source
+from softswitch.sip.routing import Source, reply_to
 from softswitch.sip.transaction import TransactionError, TransactionLayer
 from softswitch.sip.transaction_events import TransactionId
 from softswitch.timers import Deadlines
@@ -89,16 +89,6 @@ class Offered:
     number: str | None = None
     #: set for a call leaving by a trunk: the carrier is the one callee
     outbound: Outbound | None = None
-
-
-def _destination(source: Source) -> Destination:
-    return Destination(source.transport, source.host, source.port, source.connection)
-
-
-def _binding_destination(binding: Binding) -> Destination:
-    connection = int(binding.connection_id) if binding.connection_id.isdigit() else None
-    return Destination(binding.source_transport.lower(), binding.source_host,
-                       binding.source_port, connection)
 
 
 class B2BUA:
@@ -237,7 +227,7 @@ class B2BUA:
             return self._take()
         call = Call(next(self._keys), request.call_id, offered.user, target.extension, wall)
         caller = Leg(next(self._leg_ids), Role.CALLER, call, request, offered.tid,
-                     _destination(offered.source), port, self._local_sdp(),
+                     reply_to(offered.source), port, self._local_sdp(),
                      f"{offered.source.transport}:{offered.source.host}:{offered.source.port}",
                      local_tag=self.sip.new_tag(), offer=offer_sdp)
         call.caller_leg = caller
@@ -287,7 +277,7 @@ class B2BUA:
         except ProtocolError:
             self.ports.release(port)
             return
-        destination = _binding_destination(binding)
+        destination = binding_destination(binding)
         sdp = self._local_sdp()
         body = str(sdp.offer(port, self._codecs_in(preference))).encode()
         caller = call.caller_leg
@@ -342,7 +332,7 @@ class B2BUA:
             return
         source = offered.source
         leg = Leg(next(self._leg_ids), Role.CALLEE, call, request, offered.tid,
-                  _destination(source), port, self._local_sdp(),
+                  reply_to(source), port, self._local_sdp(),
                   f"{source.transport}:{source.host}:{source.port}",
                   local_tag=self.sip.new_tag(), offer=offer_sdp, media=params)
         answer = leg.sdp.answer(offer_sdp, self._codecs_in([params.codec]), port)

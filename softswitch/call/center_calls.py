@@ -47,7 +47,7 @@ from softswitch.call.center_route import (
 )
 from softswitch.call.late_offer import session_body, take_answer, waiting_params
 from softswitch.call.leg_media import SDP, body_sdp, media_params
-from softswitch.call.location import Binding, contact_uri
+from softswitch.call.location import Binding, binding_destination, contact_uri
 from softswitch.call.media_timeout import EVENT as MEDIA_TIMEOUT_EVENT
 from softswitch.call.media_timeout import offer_holds
 from softswitch.call.ports import PortPool
@@ -70,7 +70,7 @@ from softswitch.sdp.negotiation import LocalSdp, negotiate
 from softswitch.sip.dialog import Dialog, DialogError, DialogId, new_tag
 from softswitch.sip.headers import parse_name_addr
 from softswitch.sip.message import Headers, Request, Response, make_response
-from softswitch.sip.routing import Destination, Source
+from softswitch.sip.routing import Destination, reply_to
 from softswitch.sip.transaction import TransactionError, TransactionLayer
 from softswitch.sip.transaction_events import TransactionId
 from softswitch.sip.uri import format_host
@@ -178,16 +178,6 @@ class CenterCall:
     #: wall time the call began, and the number it was for (for the operators' list)
     started_at: float = 0.0
     dialled: str = ""
-
-
-def _destination(source: Source) -> Destination:
-    return Destination(source.transport, source.host, source.port, source.connection)
-
-
-def _binding_destination(binding: Binding) -> Destination:
-    connection = int(binding.connection_id) if binding.connection_id.isdigit() else None
-    return Destination(binding.source_transport.lower(), binding.source_host,
-                       binding.source_port, connection)
 
 
 class CenterCalls:
@@ -341,7 +331,7 @@ class CenterCalls:
             self._respond(offered.tid, request, 503, "Service Unavailable (no RTP ports)")
             return None
         sdp = LocalSdp(self.settings.media_address, secrets.randbits(31))
-        destination = _destination(offered.source)
+        destination = reply_to(offered.source)
         leg = EndLeg(next(self._leg_ids), request.call_id, "caller", request, offered.tid,
                      destination, port, sdp, number=offered.user)
         tag = self._new_tag()
@@ -772,7 +762,7 @@ class CenterCalls:
         except ProtocolError:
             self.ports.release(port)
             return
-        destination = _binding_destination(binding)
+        destination = binding_destination(binding)
         sdp = LocalSdp(self.settings.media_address, secrets.randbits(31))
         preference = call.caller.media.codec if call.caller.media else None
         codecs = sorted(self.settings.codecs, key=lambda c: c.name.upper() != preference)

@@ -16,13 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from softswitch.call.actions import Action, LogEvent, PersistBindings
-from softswitch.call.location import Binding, Location, contact_uri
+from softswitch.call.location import Binding, Location, binding_destination, contact_uri
 from softswitch.call.registrar import BindingChange, ChangeKind
 from softswitch.call.signalling import Signalling
 from softswitch.errors import ProtocolError
 from softswitch.sip.dialog import new_tag
 from softswitch.sip.message import Headers, Request, Response
-from softswitch.sip.routing import Destination
 from softswitch.sip.transaction import TransactionError, TransactionLayer
 from softswitch.sip.transaction_events import TransactionId
 
@@ -39,12 +38,6 @@ class PingPolicy:
     def __post_init__(self) -> None:
         if self.interval <= 0 or self.misses < 1:
             raise ValueError("a ping interval above 0 and at least one miss are needed")
-
-
-def _destination(binding: Binding) -> Destination:
-    connection = int(binding.connection_id) if binding.connection_id.isdigit() else None
-    return Destination(binding.source_transport.lower(), binding.source_host,
-                       binding.source_port, connection)
 
 
 class ContactPinger:
@@ -99,7 +92,7 @@ class ContactPinger:
             uri = contact_uri(binding)
         except ProtocolError:
             return
-        destination = _destination(binding)
+        destination = binding_destination(binding)
         headers = Headers([
             ("Via", self._sip.via(destination)), ("Max-Forwards", "70"),
             ("From", f"<sip:switch@{self._domain}>;tag={self._sip.new_tag()}"),

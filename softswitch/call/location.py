@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from softswitch.errors import ProtocolError
+from softswitch.sip.routing import Destination
 from softswitch.sip.uri import SipURI, parse_uri, uri_equal
 from softswitch.timers import Deadlines
 
@@ -41,6 +42,14 @@ class Binding:
     @property
     def preference(self) -> float:
         return 1.0 if self.q is None else self.q
+
+
+def binding_destination(binding: Binding) -> Destination:
+    """Where a registered phone is reached: the address its REGISTER really came from
+    (so phones behind NAT are reached, as Asterisk's force_rport does)."""
+    connection = int(binding.connection_id) if binding.connection_id.isdigit() else None
+    return Destination(binding.source_transport.lower(), binding.source_host,
+                       binding.source_port, connection)
 
 
 def contact_uri(binding: Binding) -> SipURI:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from softswitch.call.actions import Action, BridgeMedia, HoldMedia, LogEvent
-from softswitch.call.b2bua import ALLOW, B2BUA, Offered, _destination
+from softswitch.call.b2bua import ALLOW, B2BUA, Offered
 from softswitch.call.center_calls import PlayPrompts, StopPrompts
 from softswitch.call.leg_media import SDP, body_sdp, media_params
 from softswitch.call.model import CallEvent, CallState, Leg, LegState, Role
@@ -27,6 +27,7 @@ from softswitch.sdp.negotiation import negotiate
 from softswitch.sip.dialog import Dialog
 from softswitch.sip.headers import parse_name_addr
 from softswitch.sip.message import Request
+from softswitch.sip.routing import reply_to
 from softswitch.sip.transaction_events import TransactionId
 
 ParkAction = Action | PlayPrompts | StopPrompts
@@ -152,7 +153,7 @@ class ParkedCalls:
         call, parked = entry.leg.call, entry.leg
         source = offered.source
         leg = Leg(next(b2bua._leg_ids), Role.CALLEE, call, request, offered.tid,
-                  _destination(source), port, b2bua._local_sdp(),
+                  reply_to(source), port, b2bua._local_sdp(),
                   f"{source.transport}:{source.host}:{source.port}",
                   local_tag=b2bua.sip.new_tag(), offer=offer_sdp, media=params)
         answer = leg.sdp.answer(offer_sdp, b2bua._codecs_in([params.codec]), port)

@@ -22,7 +22,7 @@ from softswitch.errors import ProtocolError
 from softswitch.sip.dialog import Dialog, DialogError, DialogId, new_tag
 from softswitch.sip.headers import parse_name_addr
 from softswitch.sip.message import Request, Response, make_response
-from softswitch.sip.routing import Destination, Source
+from softswitch.sip.routing import Destination, Source, reply_to
 from softswitch.sip.transaction import TransactionError, TransactionLayer
 from softswitch.sip.transaction_events import TransactionId
 from softswitch.sip.uri import SipURI, format_host
@@ -71,10 +71,6 @@ def _event_name(request: Request) -> str | None:
     if value is None:
         return None
     return value.split(";", 1)[0].strip().lower() or None
-
-
-def _destination(source: Source) -> Destination:
-    return Destination(source.transport, source.host, source.port, source.connection)
 
 
 class SubscriptionService:
@@ -180,7 +176,7 @@ class SubscriptionService:
         if expires and sum(1 for s in self._subscriptions.values()
                            if s.subscriber == user) >= self.policy.max_per_user:
             raise _Refusal(403, "Forbidden (too many subscriptions)")
-        destination = _destination(source)
+        destination = reply_to(source)
         contact = self._contact(destination)
         response = make_response(request, 200, None,
                                  to_tag=self._new_tag(),

@@ -45,6 +45,12 @@ class Destination:
     connection: int | None = None
 
 
+def reply_to(source: Source) -> Destination:
+    """Where a message goes back to whoever sent `source`'s message: the same address,
+    port and connection (symmetric routing, as for responses)."""
+    return Destination(source.transport, source.host, source.port, source.connection)
+
+
 def is_reliable(transport: str) -> bool:
     return transport.lower() in RELIABLE_TRANSPORTS
 
