@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from softswitch.call.actions import Action, LogEvent, PersistBindings, Respond
 from softswitch.call.b2bua import B2BUA, Offered
@@ -64,6 +65,20 @@ ACCEPT = "application/sdp"
 def _capabilities() -> list[tuple[str, str]]:
     return [("Allow", ", ".join(ALLOWED)), ("Accept", ACCEPT),
             ("Supported", ", ".join(SUPPORTED))]
+
+
+def _switch_answered(owner: Any, event: TransactionEvent, now: float, wall: float,
+                     whole_response: bool) -> list[Action] | None:
+    """An ACK, response or timeout for a call the switch answered itself (voicemail,
+    conference rooms, the call center), or None when it is not that owner's."""
+    if isinstance(event, AckReceived):
+        return owner.on_ack(event.request, now, wall)  # type: ignore[no-any-return]
+    if isinstance(event, ResponseReceived) and owner.owns(event.tid):
+        answer = event.response if whole_response else event.response.status
+        return owner.on_response(event.tid, answer, now, wall)  # type: ignore[no-any-return]
+    if isinstance(event, TransactionTimeout) and owner.owns(event.tid):
+        return owner.on_timeout(event.tid, now, wall)  # type: ignore[no-any-return]
+    return None
 
 
 class UserAgentCore:
@@ -127,39 +142,13 @@ class UserAgentCore:
             if isinstance(event, ResponseReceived):
                 return originator.on_response(event.tid, event.response, now, wall)
             return originator.on_timeout(event.tid, now, wall)
-        voicemail = self.voicemail
-        if voicemail is not None:
-            if isinstance(event, AckReceived):
-                taken = voicemail.on_ack(event.request, now, wall)
-                if taken is not None:
-                    return taken  # type: ignore[return-value]
-            elif isinstance(event, ResponseReceived) and voicemail.owns(event.tid):
-                return voicemail.on_response(  # type: ignore[return-value]
-                    event.tid, event.response.status, now, wall)
-            elif isinstance(event, TransactionTimeout) and voicemail.owns(event.tid):
-                return voicemail.on_timeout(event.tid, now, wall)  # type: ignore[return-value]
-        rooms = self.rooms
-        if rooms is not None:
-            if isinstance(event, AckReceived):
-                joined = rooms.on_ack(event.request, now, wall)
-                if joined is not None:
-                    return joined  # type: ignore[return-value]
-            elif isinstance(event, ResponseReceived) and rooms.owns(event.tid):
-                return rooms.on_response(  # type: ignore[return-value]
-                    event.tid, event.response.status, now, wall)
-            elif isinstance(event, TransactionTimeout) and rooms.owns(event.tid):
-                return rooms.on_timeout(event.tid, now, wall)  # type: ignore[return-value]
-        center = self.center
-        if center is not None:
-            if isinstance(event, AckReceived):
-                handled = center.on_ack(event.request, now, wall)
+        # the calls the switch answers itself; the center takes whole responses
+        for owner, whole_response in ((self.voicemail, False), (self.rooms, False),
+                                      (self.center, True)):
+            if owner is not None:
+                handled = _switch_answered(owner, event, now, wall, whole_response)
                 if handled is not None:
-                    return handled  # type: ignore[return-value]
-            elif isinstance(event, ResponseReceived) and center.owns(event.tid):
-                return center.on_response(  # type: ignore[return-value]
-                    event.tid, event.response, now, wall)
-            elif isinstance(event, TransactionTimeout) and center.owns(event.tid):
-                return center.on_timeout(event.tid, now, wall)  # type: ignore[return-value]
+                    return handled
         registrations = self.registrations
         if registrations is not None and isinstance(
                 event, ResponseReceived | TransactionTimeout) and registrations.owns(event.tid):
@@ -184,16 +173,12 @@ class UserAgentCore:
         request = event.request
         method = request.method
         tid = event.tid
-        if self.voicemail is not None and request.to.tag is not None and method in (
-                "INFO", *_DIALOG_METHODS):
-            taken = self.voicemail.in_dialog(tid, request, now, wall)
-            if taken is not None:
-                return taken  # type: ignore[return-value]
-        if self.rooms is not None and request.to.tag is not None and method in (
-                "INFO", *_DIALOG_METHODS):
-            in_room = self.rooms.in_dialog(tid, request, now, wall)
-            if in_room is not None:
-                return in_room  # type: ignore[return-value]
+        if request.to.tag is not None and method in ("INFO", *_DIALOG_METHODS):
+            for owner in (self.voicemail, self.rooms):
+                if owner is not None:
+                    taken = owner.in_dialog(tid, request, now, wall)
+                    if taken is not None:
+                        return taken  # type: ignore[no-any-return]
         if method == "INFO" and self.center is not None and request.to.tag is not None:
             info = self.center.in_dialog(tid, request, now, wall)
             if info is not None:
